@@ -1,0 +1,1 @@
+"""ketaclinic: runs an IV ketamine infusion clinic end to end."""

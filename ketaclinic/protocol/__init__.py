@@ -1,0 +1,1 @@
+"""Pure clinical rules. No Django import: plain values in, dataclasses out (ARCHITECTURE.md)."""
