@@ -110,6 +110,7 @@ class Dose:
     diluent_default_ml: int = field(metadata=_r(0, 1000, "mL"))
     pump_rate_round_ml_h: float = field(metadata=_r(0.001, 10, "mL/h"))
     drug_volume_round_ml: float = field(metadata=_r(0.001, 1, "mL"))
+    dosing_weight_round_kg: float = field(metadata=_r(0.001, 1, "kg"))
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,8 @@ class Monitoring:
     alert_rr_stop: int = field(metadata=_r(0, 30, "/min"))
     alert_rass_stop_at_or_below: int = field(metadata=_r(-5, 0, "RASS"))
     alert_rass_pause_at_or_above: int = field(metadata=_r(0, 4, "RASS"))
+    alert_hr_sustained_min: int = field(metadata=_r(0, 60, "min"))
+    alert_spo2_pause_after_s: int = field(metadata=_r(0, 600, "s"))
 
 
 @dataclass(frozen=True)
