@@ -80,6 +80,8 @@ class Preparation:
     ride_confirm_cutoff_h: float = field(metadata=_r(0, 168, "h"))
     health_update_lead_h: float = field(metadata=_r(1, 336, "h"))
     morning_reminder_before_solids_min: int = field(metadata=_r(0, 720, "min"))
+    medication_evening_before_hour: int = field(metadata=_r(12, 23, "h (clock)"))
+    medication_morning_of_hour: int = field(metadata=_r(0, 11, "h (clock)"))
 
 
 @dataclass(frozen=True)
