@@ -1,0 +1,68 @@
+"""Writes for patient records."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from ketaclinic.accounts.actions import create_invitation
+from ketaclinic.accounts.models import Invitation, User
+from ketaclinic.accounts.roles import Perm, Role, require_perm
+from ketaclinic.audit.log import record_event
+from ketaclinic.clinics.models import Clinic
+from ketaclinic.patients.models import Patient
+
+
+class DuplicatePatient(ValueError):
+    pass
+
+
+@transaction.atomic
+def do_register_patient(acting_user: User, clinic: Clinic, *, first_name: str, last_name: str,
+                        date_of_birth: date, sex_at_birth: str, email: str = "", phone: str = "",
+                        preferred_language: str = "en", stage: str = "referred",
+                        now: datetime | None = None) -> Patient:
+    """Create a patient record. Who: front desk, provider, medical director.
+
+    A second submit with the same name, birth date and email is refused (no duplicate charts).
+    Writes: Patient, AuditEvent.
+    """
+    require_perm(acting_user, clinic, Perm.REGISTER_PATIENTS)
+    now = now or timezone.now()
+    duplicate = Patient.objects.filter(clinic=clinic, first_name__iexact=first_name.strip(),
+                                       last_name__iexact=last_name.strip(), date_of_birth=date_of_birth)
+    if email:
+        duplicate = duplicate.filter(email__iexact=email.strip())
+    if duplicate.exists():
+        raise DuplicatePatient("A patient with this name and date of birth is already registered.")
+    patient = Patient(clinic=clinic, first_name=first_name.strip(), last_name=last_name.strip(),
+                      date_of_birth=date_of_birth, sex_at_birth=sex_at_birth, email=email.strip().lower(),
+                      phone=phone.strip(), preferred_language=preferred_language, stage=stage,
+                      created_at=now, created_by=acting_user)
+    patient.full_clean()
+    patient.save()
+    record_event(acting_user, "PATIENT_REGISTERED", patient=patient, obj=patient, at=now)
+    return patient
+
+
+@transaction.atomic
+def do_invite_patient(acting_user: User, patient: Patient, *, now: datetime | None = None) -> tuple[Invitation, str]:
+    """Email the patient a link to set up their portal account. Who: front desk and clinicians.
+
+    Writes: Invitation, AuditEvent. After commit: invitation email.
+    """
+    require_perm(acting_user, patient.clinic, Perm.REGISTER_PATIENTS)
+    if not patient.email:
+        raise ValueError("Add the patient's email address first.")
+    invitation, token = create_invitation(acting_user, patient.clinic, patient.email, patient.display_name,
+                                           Role.PATIENT, now or timezone.now(), patient=patient)
+    record_event(acting_user, "PATIENT_INVITED", patient=patient, obj=invitation)
+    return invitation, token
+
+
+def record_chart_view(user: User, patient: Patient, what: str = "chart") -> None:
+    """Audit that someone looked at a patient's record."""
+    with transaction.atomic():
+        record_event(user, "CHART_VIEWED", patient=patient, obj=patient, details={"view": what})

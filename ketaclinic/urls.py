@@ -1,0 +1,14 @@
+"""Top-level URLs. Each stage app owns its own urls.py."""
+
+from django.urls import include, path
+
+from ketaclinic.web import views as web_views
+
+urlpatterns = [
+    path("healthz", web_views.healthz, name="healthz"),
+    path("accounts/", include("ketaclinic.accounts.urls")),
+    path("patients/", include("ketaclinic.patients.urls")),
+    path("clinic/", include("ketaclinic.clinics.urls")),
+    path("clinic/audit/", include("ketaclinic.audit.urls")),
+    path("", include("ketaclinic.web.urls")),
+]

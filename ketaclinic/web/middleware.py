@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from ketaclinic.accounts.roles import staff_clinic_ids
+from ketaclinic.clinics.models import Clinic
+from ketaclinic.patients.access import own_patient_record
+
+
+class ClinicTimezoneMiddleware:
+    """Show times in the clinic's own zone; the database and server stay in UTC."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        zone_name = None
+        if getattr(request.user, "is_authenticated", False):
+            ids = staff_clinic_ids(request.user)
+            if ids:
+                chosen = request.session.get("clinic_id")
+                zone_name = Clinic.objects.filter(pk=chosen if chosen in ids else ids[0]).values_list(
+                    "timezone", flat=True).first()
+            else:
+                patient = own_patient_record(request.user)
+                zone_name = patient.clinic.timezone if patient else None
+        if zone_name:
+            timezone.activate(zone_name)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
