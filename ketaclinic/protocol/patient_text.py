@@ -77,13 +77,11 @@ def ride_confirmation(visit: datetime, escort_required: bool) -> str:
     )
 
 
-def no_alcohol_or_drugs(alcohol_from: datetime, drugs_from: datetime) -> str:
-    if alcohol_from == drugs_from:
-        return (
-            f"Starting at {when(alcohol_from)}, do not drink any alcohol or use recreational drugs. "
-            "Keep it up until your visit is over."
-        )
-    return no_alcohol(alcohol_from) if alcohol_from < drugs_from else no_recreational_drugs(drugs_from)
+def no_alcohol_or_drugs(start: datetime) -> str:
+    return (
+        f"Starting at {when(start)}, do not drink any alcohol or use recreational drugs. "
+        "Keep it up until your visit is over."
+    )
 
 
 def no_alcohol(start: datetime) -> str:
@@ -113,18 +111,15 @@ def caffeine(visit_day: date, cups: int, last_clear_liquids: datetime) -> str:
     )
 
 
-def last_solid_food(at: datetime, *, milk_by: datetime, fatty_food_by: datetime) -> str:
-    """The solid-food cut-off; milk and fatty food get their own, earlier time when theirs is longer."""
+def last_solid_food(at: datetime, *, milk_by: datetime | None, fatty_food_by: datetime | None) -> str:
+    """The solid-food cut-off. `milk_by` / `fatty_food_by`: their own, earlier cut-off, or None
+    when the solid-food one already covers them."""
     milk = (
         "Treat milk and drinks with milk like food. "
-        if milk_by == at
+        if milk_by is None
         else f"Have your last milk or drinks with milk by {when(milk_by)}. "
     )
-    fatty = (
-        ""
-        if fatty_food_by == at
-        else f"Have your last fried or fatty food or meat by {when(fatty_food_by)}. "
-    )
+    fatty = "" if fatty_food_by is None else f"Have your last fried or fatty food or meat by {when(fatty_food_by)}. "
     return (
         f"Stop eating solid food by {when(at)}. "
         f"This includes snacks and candy. {milk}{fatty}"

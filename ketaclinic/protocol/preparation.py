@@ -7,6 +7,9 @@ Time rules:
 - Every window is real elapsed time. All arithmetic happens in UTC and results are shown in
   the clinic's zone, so "6 hours before" is exactly 6 hours on the nights clocks change.
   (Adding a timedelta to a zoneinfo datetime in Python is wall-clock arithmetic; we never do.)
+- Comparisons happen in UTC too: Python compares two datetimes sharing one tzinfo by wall time,
+  ignoring `fold`, which misorders the repeated hour when clocks go back. Callers that sort or
+  compare these values should do the same (`dt.astimezone(UTC)`).
 - A naive appointment start is a wall-clock time in the clinic's zone. A time that does not
   exist (clocks spring forward) or happens twice (clocks go back) is refused unless the caller
   gives an offset; an aware start in any zone is accepted and converted.
@@ -141,7 +144,7 @@ class PreparationTimeline:
 
     @property
     def no_alcohol_or_drugs_from(self) -> datetime:
-        return min(self.no_alcohol_from, self.no_recreational_drugs_from)
+        return _earliest(self.no_alcohol_from, self.no_recreational_drugs_from)
 
     def steps_of(self, kind: str) -> tuple[TimelineStep, ...]:
         """The steps of one kind, in time order (empty when there are none)."""
@@ -256,7 +259,16 @@ def _in_zone(start: datetime, tz: ZoneInfo, field: str) -> datetime:
 
 def _before(moment: datetime, tz: ZoneInfo, *, hours: float = 0, minutes: float = 0) -> datetime:
     """`moment` minus real elapsed time, shown in the clinic zone."""
-    return (moment.astimezone(UTC) - timedelta(hours=hours, minutes=minutes)).astimezone(tz)
+    return (_utc(moment) - timedelta(hours=hours, minutes=minutes)).astimezone(tz)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def _earliest(*moments: datetime) -> datetime:
+    """The earliest instant (compared in UTC: see the module docstring on `fold`)."""
+    return min(moments, key=_utc)
 
 
 def _wall_clock(day: date, hour: int, tz: ZoneInfo) -> datetime:
@@ -342,15 +354,19 @@ def build_timeline(
     alcohol = _before(visit, zone, hours=prep.alcohol_abstinence_h)
     drugs = _before(visit, zone, hours=prep.recreational_drug_abstinence_h)
     arrive = _before(visit, zone, minutes=prep.arrive_minutes_early)
-    end = (visit.astimezone(UTC) + timedelta(minutes=visit_minutes)).astimezone(zone)
-    milk = _before(visit, zone, hours=max(prep.fast_nonhuman_milk_h, prep.fast_solids_h))
-    fatty = _before(visit, zone, hours=max(prep.fast_fatty_meal_h, prep.fast_solids_h))
+    end = (_utc(visit) + timedelta(minutes=visit_minutes)).astimezone(zone)
+    # Milk and fatty food (§5.1) get their own earlier time only when their fast is longer.
+    milk = fatty = None
+    if prep.fast_nonhuman_milk_h > prep.fast_solids_h:
+        milk = _before(visit, zone, hours=prep.fast_nonhuman_milk_h)
+    if prep.fast_fatty_meal_h > prep.fast_solids_h:
+        fatty = _before(visit, zone, hours=prep.fast_fatty_meal_h)
     reminder = _before(solids, zone, minutes=prep.morning_reminder_before_solids_min)
     health = _before(visit, zone, hours=prep.health_update_lead_h)
     ride = _before(visit, zone, hours=prep.ride_confirm_lead_h)
     # Caffeine: from the start of the visit day, but never after the clear-liquid cut-off
     # (coffee and tea are clear liquids only when black), e.g. for a visit just after midnight.
-    caffeine = min(_wall_clock(visit.date(), 0, zone), clear)
+    caffeine = _earliest(_wall_clock(visit.date(), 0, zone), clear)
 
     steps: list[TimelineStep] = [
         TimelineStep(health, "health_update", patient_text.health_update(visit)),
@@ -365,8 +381,8 @@ def build_timeline(
         TimelineStep(visit, "infusion_start", patient_text.infusion_start(visit)),
         TimelineStep(end, "expected_end", patient_text.expected_end(end, prep.escort_required)),
     ]
-    if alcohol == drugs:
-        steps.append(TimelineStep(alcohol, "no_alcohol_or_drugs", patient_text.no_alcohol_or_drugs(alcohol, drugs)))
+    if prep.alcohol_abstinence_h == prep.recreational_drug_abstinence_h:
+        steps.append(TimelineStep(alcohol, "no_alcohol_or_drugs", patient_text.no_alcohol_or_drugs(alcohol)))
     else:
         steps.append(TimelineStep(alcohol, "no_alcohol_or_drugs", patient_text.no_alcohol(alcohol), "alcohol"))
         steps.append(
@@ -376,7 +392,7 @@ def build_timeline(
         steps.append(_medication_step(med, visit, arrive, zone, prep))
 
     order = {kind: i for i, kind in enumerate(STEP_KINDS)}
-    steps.sort(key=lambda step: (step.at, order[step.kind]))  # stable: input order breaks the rest
+    steps.sort(key=lambda step: (_utc(step.at), order[step.kind]))  # stable: input order breaks the rest
     return PreparationTimeline(
         appointment_start=visit,
         timezone=zone.key,
@@ -399,7 +415,7 @@ def _medication_step(
         at = _wall_clock(day, prep.medication_evening_before_hour, zone)
     else:
         day = visit.date()
-        at = min(_wall_clock(day, prep.medication_morning_of_hour, zone), arrive)
+        at = _earliest(_wall_clock(day, prep.medication_morning_of_hour, zone), arrive)
     text = patient_text.medication(med.instruction, med.medication.strip(), med.agreed_by.strip(), day)
     return TimelineStep(at, "medication", text, med.medication.strip())
 
@@ -458,8 +474,8 @@ def earliest_safe_start(
             continue
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise InputError(field, "must include a UTC offset or zone (an aware date and time)")
-        ready = (moment.astimezone(UTC) + timedelta(hours=hours)).astimezone(moment.tzinfo)
-        if best.earliest_start is None or ready > best.earliest_start:
+        ready = (_utc(moment) + timedelta(hours=hours)).astimezone(moment.tzinfo)
+        if best.earliest_start is None or _utc(ready) > _utc(best.earliest_start):
             best = EarliestStart(ready, limiting)
     return best
 
