@@ -194,8 +194,7 @@ CONDITIONS: dict[str, ConditionRule] = {
     # the Ketalar PI's "rise in blood pressure would be a serious hazard" (§3.1) may apply. Basis C.
     "hyperthyroidism": ConditionRule(
         "hold",
-        "Hyperthyroidism: additive rise in heart rate and blood pressure possible; provider review of thyroid "
-        "control.",
+        "Hyperthyroidism: additive rise in heart rate and blood pressure possible; provider review of thyroid control.",
         "C (convention): not in the clinical reference; cf. §3.1 Ketalar US PI blood-pressure hazard",
     ),
     # Not named in the reference. Capacity to consent, emergence reactions and delirium risk need a
@@ -328,8 +327,11 @@ class EligibilityInput:
     def __post_init__(self) -> None:
         if isinstance(self.age, bool) or not isinstance(self.age, int) or not 0 <= self.age <= 130:
             raise InputError("age", "must be a whole number of years between 0 and 130")
-        codes = tuple(normalize_code(c, f"indications[{i}]") if isinstance(c, str) else _bad_text(f"indications[{i}]")
-                      for i, c in enumerate(self.indications))
+        for name in ("indications", "conditions", "medications"):
+            for i, item in enumerate(getattr(self, name)):
+                if not isinstance(item, str) or not item.strip():
+                    raise InputError(f"{name}[{i}]", "must be a non-empty text")
+        codes = tuple(normalize_code(c, f"indications[{i}]") for i, c in enumerate(self.indications))
         object.__setattr__(self, "indications", codes)
         for i, cond in enumerate(self.conditions):
             if cond not in CONDITIONS:
@@ -348,10 +350,6 @@ class EligibilityInput:
                     "give either failed_antidepressant_trials or antidepressant_trials, not both",
                 )
             object.__setattr__(self, "antidepressant_trials", tuple(self.antidepressant_trials))
-
-
-def _bad_text(field_name: str) -> str:
-    raise InputError(field_name, "must be a text")
 
 
 @dataclass(frozen=True)
@@ -437,46 +435,87 @@ def _indication_findings(codes: Sequence[str], protocol: Protocol) -> list[Findi
         kind = classify(code)
         label = LABELS[kind]
         if kind is IndicationKind.MDD_PSYCHOTIC:
-            findings.append(Finding(
-                "indication_psychotic_features", psychosis,
-                f"{code} ({label}): current psychotic features fall under the psychosis rule.",
-                "§2; §3.1 psychosis rule (C for F32.3/F33.3); eligibility.psychosis_result"))
+            findings.append(
+                Finding(
+                    "indication_psychotic_features",
+                    psychosis,
+                    f"{code} ({label}): current psychotic features fall under the psychosis rule.",
+                    "§2; §3.1 psychosis rule (C for F32.3/F33.3); eligibility.psychosis_result",
+                )
+            )
         elif kind is IndicationKind.OTHER_DEPRESSIVE:
-            findings.append(Finding(
-                "indication_excluded_unless_override", "hold",
-                f"{code} ({label}) is excluded unless a provider overrides.", "§2"))
+            findings.append(
+                Finding(
+                    "indication_excluded_unless_override",
+                    "hold",
+                    f"{code} ({label}) is excluded unless a provider overrides.",
+                    "§2",
+                )
+            )
         elif kind is IndicationKind.GAD:
-            findings.append(Finding(
-                "indication_limited_evidence", "info",
-                f"{code} ({label}): evidence is from small studies only.", "§2 Glue 2017; Glue 2018 (T)"))
+            findings.append(
+                Finding(
+                    "indication_limited_evidence",
+                    "info",
+                    f"{code} ({label}): evidence is from small studies only.",
+                    "§2 Glue 2017; Glue 2018 (T)",
+                )
+            )
         elif kind is IndicationKind.PTSD:
-            findings.append(Finding(
-                "indication_limited_evidence", "info",
-                f"{code} ({label}): trial results are mixed (positive in civilians, negative in veterans).",
-                "§2 Feder 2021; Abdallah 2022 (T)"))
+            findings.append(
+                Finding(
+                    "indication_limited_evidence",
+                    "info",
+                    f"{code} ({label}): trial results are mixed (positive in civilians, negative in veterans).",
+                    "§2 Feder 2021; Abdallah 2022 (T)",
+                )
+            )
         elif kind is IndicationKind.BIPOLAR_DEPRESSION:
-            findings.append(Finding(
-                "indication_bipolar_override", "hold",
-                f"{code} ({label}): off-label consideration; a provider override is required and the provider "
-                "confirms a current depressive episode.", "§2 Diazgranados 2010 (T)"))
+            findings.append(
+                Finding(
+                    "indication_bipolar_override",
+                    "hold",
+                    f"{code} ({label}): off-label consideration; a provider override is required and the provider "
+                    "confirms a current depressive episode.",
+                    "§2 Diazgranados 2010 (T)",
+                )
+            )
         elif kind is IndicationKind.BIPOLAR_PSYCHOTIC:
-            findings.append(Finding(
-                "indication_bipolar_psychotic", psychosis,
-                f"{code} ({label}): blocked by the psychosis rule.", "§2; §3.1; eligibility.psychosis_result"))
+            findings.append(
+                Finding(
+                    "indication_bipolar_psychotic",
+                    psychosis,
+                    f"{code} ({label}): blocked by the psychosis rule.",
+                    "§2; §3.1; eligibility.psychosis_result",
+                )
+            )
         elif kind is IndicationKind.BIPOLAR_CURRENT_MANIA:
-            findings.append(Finding(
-                "indication_current_mania", psychosis,
-                f"{code} ({label}): current mania is handled like current psychosis.",
-                "§3.1 psychosis rule applied to current mania (C); eligibility.psychosis_result"))
+            findings.append(
+                Finding(
+                    "indication_current_mania",
+                    psychosis,
+                    f"{code} ({label}): current mania is handled like current psychosis.",
+                    "§3.1 psychosis rule applied to current mania (C); eligibility.psychosis_result",
+                )
+            )
         elif kind is IndicationKind.CHRONIC_PAIN:
-            findings.append(Finding(
-                "indication_provider_discretion", "hold",
-                f"{code} ({label}): provider-discretion indication; the provider documents the rationale.",
-                "C (convention): not in §2; pain evidence per Cohen 2018"))
+            findings.append(
+                Finding(
+                    "indication_provider_discretion",
+                    "hold",
+                    f"{code} ({label}): provider-discretion indication; the provider documents the rationale.",
+                    "C (convention): not in §2; pain evidence per Cohen 2018",
+                )
+            )
         elif kind is IndicationKind.NOT_HANDLED:
-            findings.append(Finding(
-                "indication_not_handled", "hold",
-                f"{code} is not an indication this programme handles; provider review.", "§2"))
+            findings.append(
+                Finding(
+                    "indication_not_handled",
+                    "hold",
+                    f"{code} is not an indication this programme handles; provider review.",
+                    "§2",
+                )
+            )
     return findings
 
 
@@ -499,56 +538,85 @@ def _trd(inp: EligibilityInput, protocol: Protocol) -> tuple[bool | None, list[F
     elif inp.failed_antidepressant_trials is not None:
         count = inp.failed_antidepressant_trials
     else:
-        findings.append(Finding(
-            "treatment_resistance_unknown", "caution",
-            "No prior antidepressant trials recorded, so treatment resistance cannot be assessed. IV ketamine is a "
-            "third-line option; record the trials in the current episode.",
-            f"§2 CANMAT 2021; {source}"))
+        findings.append(
+            Finding(
+                "treatment_resistance_unknown",
+                "caution",
+                "No prior antidepressant trials recorded, so treatment resistance cannot be assessed. IV ketamine is a "
+                "third-line option; record the trials in the current episode.",
+                f"§2 CANMAT 2021; {source}",
+            )
+        )
         return None, findings
     resistant = treatment_resistant(count, protocol, bipolar=bipolar)
     if resistant:
-        findings.append(Finding(
-            "treatment_resistant", "info",
-            f"Treatment-resistant: {count} failed adequate antidepressant trial(s); at least {needed} required.",
-            source))
+        findings.append(
+            Finding(
+                "treatment_resistant",
+                "info",
+                f"Treatment-resistant: {count} failed adequate antidepressant trial(s); at least {needed} required.",
+                source,
+            )
+        )
     else:
-        findings.append(Finding(
-            "not_treatment_resistant", "caution",
-            f"Only {count} failed adequate antidepressant trial(s) recorded; at least {needed} define treatment-"
-            "resistant depression. IV ketamine is a third-line option; the provider documents the rationale.",
-            f"§2 CANMAT 2021; {source}"))
+        findings.append(
+            Finding(
+                "not_treatment_resistant",
+                "caution",
+                f"Only {count} failed adequate antidepressant trial(s) recorded; at least {needed} define treatment-"
+                "resistant depression. IV ketamine is a third-line option; the provider documents the rationale.",
+                f"§2 CANMAT 2021; {source}",
+            )
+        )
     return resistant, findings
 
 
 def _bp_findings(bp: BloodPressureReading | None, protocol: Protocol) -> list[Finding]:
     t = protocol.blood_pressure
     if bp is None:
-        return [Finding(
-            "blood_pressure_missing", "hold",
-            "No baseline blood pressure recorded; take a resting reading before the eligibility decision.",
-            "§3.2 APA consensus 2017 baseline vitals (UNVERIFIED)")]
+        return [
+            Finding(
+                "blood_pressure_missing",
+                "hold",
+                "No baseline blood pressure recorded; take a resting reading before the eligibility decision.",
+                "§3.2 APA consensus 2017 baseline vitals (UNVERIFIED)",
+            )
+        ]
     s, d = bp.systolic, bp.diastolic
     rest = t.bp_recheck_rest_min
     # §3.3: block is "> 180/100" (strictly above); hold and flag are "≥" (at or above). Either value counts.
     if s > t.bp_preinfusion_block_systolic or d > t.bp_preinfusion_block_diastolic:
-        return [Finding(
-            "blood_pressure_uncontrolled", "contraindicated",
-            f"Resting blood pressure {s}/{d} mmHg is above {t.bp_preinfusion_block_systolic}/"
-            f"{t.bp_preinfusion_block_diastolic}: uncontrolled hypertension. Recheck after {rest} minutes' rest; "
-            "not eligible until blood pressure is controlled.",
-            "§3.3 Swiss ketamine PI (L); blood_pressure.bp_preinfusion_block_systolic/_diastolic")]
+        return [
+            Finding(
+                "blood_pressure_uncontrolled",
+                "contraindicated",
+                f"Resting blood pressure {s}/{d} mmHg is above {t.bp_preinfusion_block_systolic}/"
+                f"{t.bp_preinfusion_block_diastolic}: uncontrolled hypertension. Recheck after {rest} minutes' rest; "
+                "not eligible until blood pressure is controlled.",
+                "§3.3 Swiss ketamine PI (L); blood_pressure.bp_preinfusion_block_systolic/_diastolic",
+            )
+        ]
     if s >= t.bp_preinfusion_hold_systolic or d >= t.bp_preinfusion_hold_diastolic:
-        return [Finding(
-            "blood_pressure_hold", "hold",
-            f"Resting blood pressure {s}/{d} mmHg is at or above the hold level {t.bp_preinfusion_hold_systolic}/"
-            f"{t.bp_preinfusion_hold_diastolic}. Recheck after {rest} minutes' rest; the provider decides.",
-            "§3.3 clinic protocols (C/UNVERIFIED); blood_pressure.bp_preinfusion_hold_systolic/_diastolic")]
+        return [
+            Finding(
+                "blood_pressure_hold",
+                "hold",
+                f"Resting blood pressure {s}/{d} mmHg is at or above the hold level {t.bp_preinfusion_hold_systolic}/"
+                f"{t.bp_preinfusion_hold_diastolic}. Recheck after {rest} minutes' rest; the provider decides.",
+                "§3.3 clinic protocols (C/UNVERIFIED); blood_pressure.bp_preinfusion_hold_systolic/_diastolic",
+            )
+        ]
     if s >= t.bp_preinfusion_flag_systolic or d >= t.bp_preinfusion_flag_diastolic:
-        return [Finding(
-            "blood_pressure_elevated", "caution",
-            f"Resting blood pressure {s}/{d} mmHg is at or above {t.bp_preinfusion_flag_systolic}/"
-            f"{t.bp_preinfusion_flag_diastolic}: weigh a short-term rise against the benefit and recheck after dosing.",
-            "§3.3 Spravato PI general guide (UNVERIFIED); blood_pressure.bp_preinfusion_flag_systolic/_diastolic")]
+        return [
+            Finding(
+                "blood_pressure_elevated",
+                "caution",
+                f"Resting blood pressure {s}/{d} mmHg is at or above {t.bp_preinfusion_flag_systolic}/"
+                f"{t.bp_preinfusion_flag_diastolic}: weigh a short-term rise against the benefit and recheck "
+                "after dosing.",
+                "§3.3 Spravato PI general guide (UNVERIFIED); blood_pressure.bp_preinfusion_flag_systolic/_diastolic",
+            )
+        ]
     return []
 
 
@@ -556,23 +624,33 @@ def _medication_findings(review: InteractionReview, protocol: Protocol) -> list[
     findings = []
     for item in review.interactions:
         note = f" Dose: {item.dose_note}." if item.dose_note else ""
-        findings.append(Finding(
-            f"interaction_{item.drug_class}", item.eligibility_severity,
-            f"{item.medication} ({item.matched}, {item.class_name}, {item.severity}): {item.effect} "
-            f"Suggested: {item.action}{note}",
-            item.source))
+        findings.append(
+            Finding(
+                f"interaction_{item.drug_class}",
+                item.eligibility_severity,
+                f"{item.medication} ({item.matched}, {item.class_name}, {item.severity}): {item.effect} "
+                f"Suggested: {item.action}{note}",
+                item.source,
+            )
+        )
         if item.above_benzo_flag:
-            findings.append(Finding(
-                "benzodiazepine_dose_above_flag", "caution",
-                f"{item.medication}: about {item.diazepam_equivalent_mg_day:g} mg/day diazepam-equivalent, above the "
-                f"clinic's flag level of {protocol.eligibility.benzo_flag_diazepam_eq_mg_day:g} mg/day; higher doses "
-                "are linked to a weaker antidepressant response.",
-                "§4 Andrashko 2020; Feeney 2023 (T); eligibility.benzo_flag_diazepam_eq_mg_day"))
+            findings.append(
+                Finding(
+                    "benzodiazepine_dose_above_flag",
+                    "caution",
+                    f"{item.medication}: about {item.diazepam_equivalent_mg_day:g} mg/day diazepam-equivalent, "
+                    f"above the clinic's flag level of {protocol.eligibility.benzo_flag_diazepam_eq_mg_day:g} "
+                    "mg/day; higher doses are linked to a weaker antidepressant response.",
+                    "§4 Andrashko 2020; Feeney 2023 (T); eligibility.benzo_flag_diazepam_eq_mg_day",
+                )
+            )
     findings.extend(
         Finding(
-            "medication_unrecognised", "caution",
+            "medication_unrecognised",
+            "caution",
             f"{name}: not recognised in the clinic's interaction table — review manually.",
-            "§4 (not in the curated table)")
+            "§4 (not in the curated table)",
+        )
         for name in review.unrecognised
     )
     return findings
@@ -599,8 +677,15 @@ def assess_eligibility(inp: EligibilityInput, protocol: Protocol) -> Eligibility
 # --- command line ----------------------------------------------------------------------------------------
 
 _FIELDS = frozenset(
-    {"age", "indications", "failed_antidepressant_trials", "antidepressant_trials", "conditions",
-     "blood_pressure", "medications"}
+    {
+        "age",
+        "indications",
+        "failed_antidepressant_trials",
+        "antidepressant_trials",
+        "conditions",
+        "blood_pressure",
+        "medications",
+    }
 )
 _TRIAL_FIELDS = frozenset({"drug", "weeks", "reduction_pct", "response", "dose", "dose_adequate"})
 
@@ -656,9 +741,16 @@ def _parse_trials(value: Any) -> tuple[AntidepressantTrial, ...] | None:
             if key not in item:
                 raise InputError(f"{where}.{key}", "is required")
         try:
-            trials.append(AntidepressantTrial(
-                drug=item["drug"], weeks=item["weeks"], reduction_pct=item.get("reduction_pct"),
-                response=item.get("response"), dose=item.get("dose"), dose_adequate=item.get("dose_adequate", True)))
+            trials.append(
+                AntidepressantTrial(
+                    drug=item["drug"],
+                    weeks=item["weeks"],
+                    reduction_pct=item.get("reduction_pct"),
+                    response=item.get("response"),
+                    dose=item.get("dose"),
+                    dose_adequate=item.get("dose_adequate", True),
+                )
+            )
         except InputError as exc:
             raise InputError(exc.field.replace("antidepressant_trials", where, 1), exc.message) from None
     return tuple(trials)

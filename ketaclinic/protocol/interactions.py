@@ -151,8 +151,16 @@ def match_generics(text: str) -> list[str]:
 # --- dose parsing (benzodiazepines) ----------------------------------------------------------------------
 
 _AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(mg|milligrams?|mcg|micrograms?|ug|g)?\b")
-_UNIT_TO_MG = {"mg": 1.0, "milligram": 1.0, "milligrams": 1.0, "g": 1000.0,
-               "mcg": 0.001, "microgram": 0.001, "micrograms": 0.001, "ug": 0.001}
+_UNIT_TO_MG = {
+    "mg": 1.0,
+    "milligram": 1.0,
+    "milligrams": 1.0,
+    "g": 1000.0,
+    "mcg": 0.001,
+    "microgram": 0.001,
+    "micrograms": 0.001,
+    "ug": 0.001,
+}
 # Doses per day. Checked in order; the first pattern found wins.
 _FREQUENCIES: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(r"\b(qid|q6h|four times|4 ?x|x ?4)\b"), 4),
@@ -173,7 +181,7 @@ def _dose_words(dose_text: str) -> str:
 
 def daily_dose_mg(dose_text: str) -> tuple[float | None, str | None]:
     """Read a daily dose in mg from a dose suffix; returns (mg/day or None, note for the provider)."""
-    text = _dose_words(dose_text)
+    text = _dose_words(" ".join(_tokens(dose_text)))
     amounts = [(float(m.group(1)), m.group(2)) for m in _AMOUNT.finditer(text)]
     # Bare numbers in a frequency ("q8h", "2 x") are matched by _AMOUNT too; keep only the first amount
     # unless several carry a unit ("1 mg morning 2 mg night": summed).
