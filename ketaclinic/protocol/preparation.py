@@ -412,10 +412,12 @@ def _medication_step(
 ) -> TimelineStep:
     if med.instruction == "hold_evening_before":
         day = visit.date() - timedelta(days=1)
-        at = _wall_clock(day, prep.medication_evening_before_hour, zone)
+        hour = prep.medication_evening_before_hour
     else:
         day = visit.date()
-        at = _earliest(_wall_clock(day, prep.medication_morning_of_hour, zone), arrive)
+        hour = prep.medication_morning_of_hour
+    # Never after arrival: a morning dose for a visit just after midnight, or a skipped calendar day.
+    at = _earliest(_wall_clock(day, hour, zone), arrive)
     text = patient_text.medication(med.instruction, med.medication.strip(), med.agreed_by.strip(), day)
     return TimelineStep(at, "medication", text, med.medication.strip())
 
