@@ -16,11 +16,11 @@ def main(argv: list[str] | None = None) -> int:
     if args and args[0] == "protocol":
         from ketaclinic.protocol.cli import run
 
-        return run(args[1:])
+        return int(run(args[1:]))
     if args and args[0] == "schedule":
         from ketaclinic.scheduling.cli import run as run_schedule
 
-        return run_schedule(args[1:])
+        return int(run_schedule(args[1:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ketaclinic.settings")
     from django.core.management import execute_from_command_line
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -19,6 +20,9 @@ from ketaclinic.accounts.models import Invitation, Membership, User, hash_token
 from ketaclinic.accounts.roles import STAFF_ROLES, Perm, Role, require_perm
 from ketaclinic.audit.log import record_event
 from ketaclinic.clinics.models import Clinic
+
+if TYPE_CHECKING:
+    from ketaclinic.patients.models import Patient
 
 INVITATION_DAYS = 7
 BACKUP_CODE_COUNT = 10
@@ -46,7 +50,7 @@ def _send_invitation_email(email: str, clinic_name: str, link: str, is_patient: 
 
 
 def create_invitation(acting_user: User | None, clinic: Clinic, email: str, full_name: str, role: str,
-                       now: datetime, patient: object = None) -> tuple[Invitation, str]:
+                       now: datetime, patient: Patient | None = None) -> tuple[Invitation, str]:
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         clinic=clinic, email=email.strip().lower(), full_name=full_name.strip(), role=role,
@@ -170,3 +174,12 @@ def do_regenerate_backup_codes(user: User) -> list[str]:
     codes = _replace_backup_codes(user)
     record_event(user, "BACKUP_CODES_REGENERATED")
     return codes
+
+
+@transaction.atomic
+def do_provision_totp(user: User, key_hex: str) -> TOTPDevice:
+    """Register a confirmed TOTP device with a known key (demo seeding and provisioning scripts only)."""
+    TOTPDevice.objects.filter(user=user).delete()
+    device = TOTPDevice.objects.create(user=user, name="Authenticator app", key=key_hex, confirmed=True)
+    record_event(None, "TWO_FACTOR_PROVISIONED", obj=device, details={"user": user.email})
+    return device

@@ -20,9 +20,10 @@ class CodeForm(forms.Form):
 
 
 class SetPasswordForm(forms.Form):
-    password = forms.CharField(label="Choose a password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                               help_text="At least 10 characters. Not a common password.")
-    password_again = forms.CharField(label="Type it again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password = forms.CharField(label="Choose a password", help_text="At least 10 characters. Not a common password.",
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password_again = forms.CharField(label="Type it again",
+                                     widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

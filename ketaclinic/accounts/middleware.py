@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -56,7 +57,7 @@ class StaffIdleTimeoutMiddleware:
             current_ip.reset(token)
 
     @staticmethod
-    def timeout_minutes(user: object) -> int:
+    def timeout_minutes(user: Any) -> int:
         from ketaclinic.clinics.models import Clinic
 
         values = Clinic.objects.filter(memberships__user=user, memberships__active=True).values_list(
@@ -68,11 +69,11 @@ def needs_two_factor(user: object) -> bool:
     """Staff always; a patient once they have turned it on."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return is_staff_member(user) or TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(is_staff_member(user) or TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def has_confirmed_device(user: object) -> bool:
-    return (TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists()
             or StaticDevice.objects.filter(user=user, confirmed=True, token_set__isnull=False).exists())
 
 

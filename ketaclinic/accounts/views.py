@@ -81,7 +81,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         device = match_token(request.user, form.cleaned_data["code"].strip().replace(" ", ""))
         if device is None:
             with_ip = request.user
-            record_event(with_ip, "TWO_FACTOR_FAILED")  # type: ignore[arg-type]
+            record_event(with_ip, "TWO_FACTOR_FAILED")
             form.add_error("code", "That code did not work. Use the newest code from your app, or a backup code.")
         else:
             otp_login(request, device)

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ketaclinic.accounts.models import User
 from ketaclinic.audit.models import AuditEvent
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from ketaclinic.accounts.models import User
     from ketaclinic.clinics.models import Clinic
     from ketaclinic.patients.models import Patient
 
@@ -51,7 +51,7 @@ def record_event(
     with transaction.atomic(savepoint=False):
         _lock_chain()
         last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-        real_actor = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+        real_actor = actor if isinstance(actor, User) else None
         if clinic is None and patient is not None:
             clinic = patient.clinic
         event = AuditEvent(

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from ketaclinic.accounts.roles import Perm, ROLE_PERMS, STAFF_ROLES, roles_at, staff_clinic_ids
+from ketaclinic.accounts.roles import ROLE_PERMS, STAFF_ROLES, Perm, roles_at, staff_clinic_ids
 from ketaclinic.protocol.config import default_protocol
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 
 PanelFunction = Callable[..., str | None]
-_PANELS: dict[str, list[tuple[int, PanelFunction]]] = {"staff": [], "patient": []}
+_PANELS: dict[str, list[tuple[int, PanelFunction]]] = {"staff": [], "patient": [], "chart": []}
 
 
 def register_panel(audience: str, order: int = 50) -> Callable[[PanelFunction], PanelFunction]:
