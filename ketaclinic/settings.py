@@ -120,8 +120,15 @@ INSTALLED_APPS = [
     "ketaclinic.clinics",
     "ketaclinic.accounts",
     "ketaclinic.patients",
+    "ketaclinic.screening",
     "ketaclinic.courses",
     "ketaclinic.schedule",
+    "ketaclinic.notifications",
+    "ketaclinic.preparation",
+    "ketaclinic.infusions",
+    "ketaclinic.outcomes",
+    "ketaclinic.messaging",
+    "ketaclinic.consent",
     "ketaclinic.web",
 ]
 

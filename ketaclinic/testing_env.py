@@ -13,3 +13,6 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-012
 os.environ.setdefault("SITE_URL", "http://testserver")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("EMAIL_URL", "smtp://127.0.0.1:2525")
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the test makes
+# around it are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -175,3 +175,57 @@ def smtp_server(settings: Any) -> Iterator[SentMail]:
         yield sent
     finally:
         controller.stop()
+
+
+# ---- Browser journeys (Playwright driving Debian's chromium; never a downloaded browser) ----
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    """A fresh browser page; `page.base_url` is the live server's address."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    new_page = context.new_page()
+    new_page.set_default_timeout(10_000)
+    new_page.base_url = live_server.url  # type: ignore[attr-defined]
+    yield new_page
+    context.close()
+
+
+@pytest.fixture
+def browser_login() -> Any:
+    """browser_login(page, user): sign in through the real form, with the two-step code when needed."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from ketaclinic.accounts.roles import is_staff_member
+    from tests.factories import PASSWORD
+
+    def do_login(page: Any, user: Any, password: str = PASSWORD) -> None:
+        key = "3132333435363738393031323334353637383930"
+        if is_staff_member(user):
+            TOTPDevice.objects.filter(user=user).delete()
+            TOTPDevice.objects.create(user=user, name="browser", key=key, confirmed=True)
+        page.goto(page.base_url + "/accounts/login/")
+        page.get_by_label("Email").fill(user.email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        if is_staff_member(user):
+            page.get_by_label("Code").fill(f"{totp(bytes.fromhex(key)):06d}")
+            page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state()
+
+    return do_login

@@ -38,8 +38,18 @@ from ketaclinic.schedule.models import Chair, Visit, VisitStatus
 DEMO_SLUG = "harbor-demo"
 DEMO_PASSWORD = "ketaclinic-demo"  # noqa: S105 — printed for the demo; never a real account
 DEMO_TOTP_KEY_HEX = "6b657461636c696e69632d64656d6f2d32303237"  # b"ketaclinic-demo-2027"
+# Each stage app's demo module has seed(ctx) -> None and must be idempotent. Order matters:
+# later stages read what earlier ones wrote.
 DEMO_HOOKS: list[str] = [
-    # Stage apps add "ketaclinic.<app>.demo" here; each module has seed(ctx) -> None.
+    "ketaclinic.screening.demo",
+    "ketaclinic.courses.demo",
+    "ketaclinic.schedule.demo",
+    "ketaclinic.notifications.demo",
+    "ketaclinic.preparation.demo",
+    "ketaclinic.infusions.demo",
+    "ketaclinic.outcomes.demo",
+    "ketaclinic.consent.demo",
+    "ketaclinic.messaging.demo",
 ]
 
 

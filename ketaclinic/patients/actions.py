@@ -12,7 +12,7 @@ from ketaclinic.accounts.models import Invitation, User
 from ketaclinic.accounts.roles import Perm, Role, require_perm
 from ketaclinic.audit.log import record_event
 from ketaclinic.clinics.models import Clinic
-from ketaclinic.patients.models import Patient
+from ketaclinic.patients.models import Patient, Stage
 
 
 class DuplicatePatient(ValueError):
@@ -66,3 +66,22 @@ def record_chart_view(user: User, patient: Patient, what: str = "chart") -> None
     """Audit that someone looked at a patient's record."""
     with transaction.atomic():
         record_event(user, "CHART_VIEWED", patient=patient, obj=patient, details={"view": what})
+
+
+@transaction.atomic
+def do_set_patient_stage(acting_user: User | None, patient: Patient, stage: str, *, reason: str = "",
+                         now: datetime | None = None) -> Patient:
+    """Move a patient along the care pathway (screening decisions, course start and end).
+
+    Called by other stages' actions inside their transaction. Writes: Patient.stage, AuditEvent.
+    """
+    if stage not in Stage.values:
+        raise ValueError(f"Unknown stage {stage!r}")
+    old = patient.stage
+    if old == stage:
+        return patient
+    patient.stage = stage
+    patient.save(update_fields=["stage"])
+    record_event(acting_user, "PATIENT_STAGE_CHANGED", patient=patient, obj=patient,
+                 details={"from": old, "to": stage, "reason": reason}, at=now)
+    return patient

@@ -1,0 +1,254 @@
+"""The day-level relaxation: an upper bound on scheduled weight, and phase 1 of the optimizer.
+
+The relaxation keeps every course rule that lives at day granularity exactly (how many
+visits on which days, the 7-day maximum, the window from the first visit, earliest and
+latest start, pairs of days too close for the minimum gap) and replaces the exact times
+inside a day with *window capacity cuts*: for each day and each time window [a, b] built
+from the courses' own windows, the visits that must lie inside [a, b] cannot outnumber
+the most visits that fit there at all (chairs and the nurse profile of that day), a number
+found exactly by a tiny time-indexed integer program.
+
+Why the cuts are valid for mixed visit lengths: a visit with phases (c, i, r), each at least
+the minimum (c0, i0, r0) over the window's courses, contains a minimum visit started c - c0
+minutes later (its chair time and its infusion are both subsets of the original), so any
+feasible set of real visits maps to a feasible set of minimum visits of the same size, on a
+grid of gcd(slot, c - c0) minutes.
+
+Any plan satisfies this relaxation, so CP-SAT's proven bound on it bounds every plan.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from ortools.sat.python import cp_model
+
+from ketaclinic.scheduling.common import CourseSlots, gap
+from ketaclinic.scheduling.model import DAY, Course, Instance, Phases
+
+
+def max_visits(
+    *,
+    starts: list[int],
+    phases: Phases,
+    chairs: int,
+    cap: npt.NDArray[np.int32],
+) -> int:
+    """Most identical visits startable at `starts` (absolute minutes) with `chairs` chairs and
+    the nurse capacity `cap` (per absolute minute). Exact: identical intervals with at most
+    `chairs` overlapping can always be given chairs."""
+    if not starts:
+        return 0
+    length, c, i = phases.total, phases.checkin, phases.infusion
+    m = cp_model.CpModel()
+    n = {t: m.new_int_var(0, chairs, f"n{t}") for t in starts}
+    for tau in starts:
+        covering = [n[t] for t in starts if t <= tau < t + length]
+        m.add(sum(covering) <= chairs)
+    # Infusion load changes only where an infusion starts or capacity changes.
+    lo, hi = starts[0] + c, starts[-1] + c + i
+    points = {t + c for t in starts}
+    changes = np.flatnonzero(np.diff(cap[lo:hi])) + lo + 1
+    points.update(int(p) for p in changes)
+    points.add(lo)
+    for tau in sorted(points):
+        covering = [n[t] for t in starts if t + c <= tau < t + c + i]
+        if covering:
+            m.add(sum(covering) <= int(cap[tau]))
+    m.maximize(sum(n.values()))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 2.0
+    status = solver.solve(m)
+    if status == cp_model.OPTIMAL:
+        return round(solver.objective_value)
+    if status == cp_model.FEASIBLE:
+        return math.floor(solver.best_objective_bound + 1e-6)
+    return chairs * len(starts)
+
+
+@dataclass
+class DayModel:
+    """CP-SAT model of the day-level relaxation."""
+
+    model: cp_model.CpModel
+    x: dict[str, cp_model.IntVar]
+    y: dict[str, dict[int, cp_model.IntVar]]
+    z: dict[str, dict[int, cp_model.IntVar]]
+    keep: list[tuple[str, int, cp_model.IntVar]]  # (course, visit, literal) for booked visits
+    ub: dict[str, dict[int, int]]  # most visits of a course on a day
+    weight: cp_model.LinearExpr
+    penalty_weight: int
+    impossible: set[str] = field(default_factory=set)
+
+
+def _windows(
+    instance: Instance, slots: dict[str, CourseSlots], fixed_by_day: dict[int, list[tuple[Course, int]]]
+) -> dict[int, dict[str, tuple[int, int]]]:
+    """Per day: each course's window [first start, last end] there (fixed times included)."""
+    out: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for cid, sl in slots.items():
+        total = sl.course.phases.total
+        for d, starts in sl.starts.items():
+            out[d][cid] = (starts[0], starts[-1] + total)
+    for d, items in fixed_by_day.items():
+        for course, start in items:
+            a, b = out[d].get(course.id, (start, start + course.phases.total))
+            out[d][course.id] = (min(a, start), max(b, start + course.phases.total))
+    return out
+
+
+def build_day_model(
+    instance: Instance,
+    slots: dict[str, CourseSlots],
+    cap: npt.NDArray[np.int32],
+    *,
+    with_cuts: bool = True,
+) -> DayModel:
+    m = cp_model.CpModel()
+    courses = {c.id: c for c in instance.courses}
+    fixed: dict[str, dict[int, int]] = defaultdict(dict)
+    fixed_by_day: dict[int, list[tuple[Course, int]]] = defaultdict(list)
+    for f in instance.fixed:
+        fixed[f.course][f.visit] = f.start
+        fixed_by_day[f.start // DAY].append((courses[f.course], f.start))
+    booked: dict[str, dict[int, int]] = defaultdict(dict)
+    for b in instance.booked:
+        booked[b.course][b.visit] = b.start
+
+    x: dict[str, cp_model.IntVar] = {}
+    y: dict[str, dict[int, cp_model.IntVar]] = {}
+    z: dict[str, dict[int, cp_model.IntVar]] = {}
+    keep: list[tuple[str, int, cp_model.IntVar]] = []
+    ubs: dict[str, dict[int, int]] = {}
+    impossible: set[str] = set()
+    for course in instance.courses:
+        cid = course.id
+        sl = slots[cid]
+        g = gap(course)
+        fixed_days: dict[int, int] = defaultdict(int)
+        for start in fixed[cid].values():
+            fixed_days[start // DAY] += 1
+        days = sorted(set(sl.starts) | set(fixed_days))
+        first_days = [fixed[cid][1] // DAY] if 1 in fixed[cid] else sl.first_days
+        must = bool(fixed.get(cid)) or bool(booked.get(cid))
+        if not first_days or not days:
+            impossible.add(cid)
+            if not must:
+                continue
+        xc = m.new_bool_var(f"x_{cid}")
+        x[cid] = xc
+        if must:
+            m.add(xc == 1)
+        # Most visits one day can hold for this course (more than one only if the gap allows).
+        ub: dict[int, int] = {}
+        for d in days:
+            st = sl.starts.get(d, [])
+            per_day = 1 + (st[-1] - st[0]) // g if st else 0
+            ub[d] = max(fixed_days.get(d, 0), min(per_day, course.visits, course.max_per_7_days))
+        ubs[cid] = ub
+        yc = {d: m.new_int_var(0, ub[d], f"y_{cid}_{d}") for d in days if ub[d] > 0}
+        zc = {f: m.new_bool_var(f"z_{cid}_{f}") for f in first_days if f in yc}
+        y[cid], z[cid] = yc, zc
+        m.add(sum(yc.values()) == course.visits * xc)
+        m.add(sum(zc.values()) == xc)
+        for f, zf in zc.items():
+            m.add(yc[f] >= 1).only_enforce_if(zf)
+        for d, yd in yc.items():
+            opens = [zf for f, zf in zc.items() if d - course.window_days < f <= d]
+            if opens:
+                m.add(yd <= ub[d] * sum(opens))
+            else:
+                m.add(yd == 0)
+        dlist = sorted(yc)
+        for t in range(dlist[0] - 6, dlist[-1] + 1) if dlist else range(0):
+            inside = [d for d in dlist if t <= d <= t + 6]
+            if sum(ub[d] for d in inside) > course.max_per_7_days:
+                m.add(sum(yc[d] for d in inside) <= course.max_per_7_days)
+        for i, d1 in enumerate(dlist):
+            for d2 in dlist[i + 1 :]:
+                s1, s2 = sl.starts.get(d1), sl.starts.get(d2)
+                if not s1 or not s2 or ub[d1] > 1 or ub[d2] > 1:
+                    continue
+                if s2[-1] - s1[0] >= g:
+                    break
+                m.add(yc[d1] + yc[d2] <= 1)
+        # Locked visits pin their day and their rank among the course's visits.
+        for k, start in fixed[cid].items():
+            d = start // DAY
+            m.add(yc[d] >= fixed_days[d])
+            m.add(sum(yc[e] for e in dlist if e < d) <= k - 1)
+            m.add(sum(yc[e] for e in dlist if e <= d) >= k)
+        for k, start in booked[cid].items():
+            d = start // DAY
+            lit = m.new_bool_var(f"keep_{cid}_{k}")
+            keep.append((cid, k, lit))
+            if d not in yc:
+                m.add(lit == 0)
+                continue
+            m.add(yc[d] >= 1).only_enforce_if(lit)
+            m.add(sum(yc[e] for e in dlist if e < d) <= k - 1).only_enforce_if(lit)
+            m.add(sum(yc[e] for e in dlist if e <= d) >= k).only_enforce_if(lit)
+
+    if with_cuts:
+        _add_cuts(m, instance, y, ubs, _windows(instance, slots, fixed_by_day), cap)
+
+    weight = cp_model.LinearExpr.weighted_sum(list(x.values()), [courses[c].weight for c in x])
+    return DayModel(m, x, y, z, keep, ubs, weight, instance.move_penalty, impossible)
+
+
+def _add_cuts(
+    m: cp_model.CpModel,
+    instance: Instance,
+    y: dict[str, dict[int, cp_model.IntVar]],
+    ubs: dict[str, dict[int, int]],
+    windows: dict[int, dict[str, tuple[int, int]]],
+    cap: npt.NDArray[np.int32],
+) -> None:
+    courses = {c.id: c for c in instance.courses}
+    chairs = len(instance.chairs)
+    cache: dict[tuple[object, ...], int] = {}
+    for day in instance.open_days:
+        wins = {cid: w for cid, w in windows.get(day.day, {}).items() if cid in y and day.day in y[cid]}
+        if not wins:
+            continue
+        lefts = sorted({a for a, _ in wins.values()})
+        rights = sorted({b for _, b in wins.values()})
+        for a in lefts:
+            for b in rights:
+                if b <= a:
+                    continue
+                members = [cid for cid, (wa, wb) in wins.items() if a <= wa and wb <= b]
+                if not members:
+                    continue
+                demand = sum(ubs[cid][day.day] for cid in members)
+                ph = [courses[cid].phases for cid in members]
+                c0 = min(p.checkin for p in ph)
+                i0 = min(p.infusion for p in ph)
+                r0 = min(p.recovery for p in ph)
+                small = Phases(c0, i0, r0)
+                grid = instance.slot_minutes
+                for p in ph:
+                    grid = math.gcd(grid, p.checkin - c0)
+                # Cheap chair-only ceiling first; skip windows that cannot bind.
+                per_chair = (b - a - small.total) // max(small.total, 1) + 1 if b - a >= small.total else 0
+                if demand <= chairs * per_chair:
+                    continue
+                first = day.open + math.ceil((a - day.open) / grid) * grid
+                starts = list(range(first, b - small.total + 1, grid))
+                key = (
+                    a - day.day * DAY,
+                    b - day.day * DAY,
+                    first - day.day * DAY,
+                    small,
+                    grid,
+                    cap[a:b].tobytes(),
+                )
+                if key not in cache:
+                    cache[key] = max_visits(starts=starts, phases=small, chairs=chairs, cap=cap)
+                if demand > cache[key]:
+                    m.add(sum(y[cid][day.day] for cid in members) <= cache[key])
