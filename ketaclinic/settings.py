@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "ketaclinic.outcomes",
     "ketaclinic.messaging",
     "ketaclinic.consent",
+    "ketaclinic.interop",
     "ketaclinic.web",
 ]
 

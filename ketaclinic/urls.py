@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from ketaclinic.interop.api import api
 from ketaclinic.web import views as web_views
 
 urlpatterns = [
@@ -19,5 +20,7 @@ urlpatterns = [
     path("outcomes/", include("ketaclinic.outcomes.urls")),
     path("messages/", include("ketaclinic.messaging.urls")),
     path("consent/", include("ketaclinic.consent.urls")),
+    path("api/", api.urls),
+    path("", include("ketaclinic.interop.urls")),  # /fhir/… and token pages
     path("", include("ketaclinic.web.urls")),
 ]

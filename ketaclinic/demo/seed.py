@@ -50,6 +50,7 @@ DEMO_HOOKS: list[str] = [
     "ketaclinic.outcomes.demo",
     "ketaclinic.consent.demo",
     "ketaclinic.messaging.demo",
+    "ketaclinic.interop.demo",
 ]
 
 

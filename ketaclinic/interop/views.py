@@ -1,0 +1,1 @@
+"""Views of the interop stage (FHIR endpoints, token management)."""
