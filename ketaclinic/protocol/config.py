@@ -189,6 +189,8 @@ class Outcomes:
     phq9_rise_flag_points: int = field(metadata=_r(1, 27, "points"))
     crisis_line: str = field(metadata={})
     emergency_number: str = field(metadata={})
+    questionnaire_induction_interval_days: int = field(metadata=_r(1, 28, "days"))
+    questionnaire_maintenance_interval_days: int = field(metadata=_r(7, 56, "days"))
 
 
 @dataclass(frozen=True)
