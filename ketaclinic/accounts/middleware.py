@@ -22,6 +22,12 @@ _TWO_FACTOR_OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz")
 _LAST_SEEN = "last_seen_at"
 
 
+def axes_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str:
+    """The sign-in email, lower-cased, so "Nurse@X" and "nurse@x" count as one account for lockout."""
+    raw = (credentials or {}).get("username") or request.POST.get("username") or ""
+    return str(raw).strip().lower()
+
+
 def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 

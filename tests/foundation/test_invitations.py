@@ -1,0 +1,95 @@
+"""Invitations and password reset go out through a real SMTP server."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from ketaclinic.accounts.models import Membership, User
+from ketaclinic.patients.models import Patient
+
+
+def link_in(message: Any) -> str:
+    body = message.get_payload(decode=True).decode()
+    match = re.search(r"http://testserver(/\S+)", body)
+    assert match, body
+    return match.group(1)
+
+
+@pytest.mark.django_db
+def test_admin_invites_a_nurse_who_sets_a_password_then_two_step(
+    login: Any, admin_user: Any, clinic: Any, smtp_server: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(admin_user).post(reverse("accounts:team"), {
+            "full_name": "Rita Newhire", "email": "rita@example.org", "role": "nurse"})
+    assert response.status_code == 302
+    [message] = smtp_server.to("rita@example.org")
+    path = link_in(message)
+    client = Client()
+    weak = client.post(path, {"password": "short", "password_again": "short"})
+    assert "too short" in weak.content.decode()
+    done = client.post(path, {"password": "a-long-enough-passphrase", "password_again": "a-long-enough-passphrase"})
+    assert done["Location"] == reverse("accounts:two_factor_setup")
+    user = User.objects.get(email="rita@example.org")
+    assert Membership.objects.filter(user=user, clinic=clinic, role="nurse", active=True).exists()
+    assert Client().get(path).status_code == 410  # single use
+
+
+@pytest.mark.django_db
+def test_front_desk_registers_and_invites_a_patient_once(
+    login: Any, front_desk: Any, clinic: Any, smtp_server: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    data = {"first_name": "Lena", "last_name": "Frost", "date_of_birth": "1979-02-03", "sex_at_birth": "female",
+            "email": "lena@example.org", "phone": "555-0101", "preferred_language": "en", "send_invitation": "on"}
+    client = login(front_desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(reverse("patients:register"), data)
+    assert first.status_code == 302
+    second = client.post(reverse("patients:register"), data)  # double submit
+    assert second.status_code == 200 and "already registered" in second.content.decode()
+    assert 'value="Frost"' in second.content.decode()  # what was typed is kept
+    assert Patient.objects.filter(last_name="Frost").count() == 1
+    [message] = smtp_server.to("lena@example.org")
+    path = link_in(message)
+    portal = Client()
+    portal.post(path, {"password": "lena-portal-passphrase", "password_again": "lena-portal-passphrase"})
+    assert "Hello, Lena" in portal.get("/").content.decode()
+    assert Patient.objects.get(last_name="Frost").user is not None
+
+
+@pytest.mark.django_db
+def test_register_form_shows_clear_errors(login: Any, front_desk: Any) -> None:
+    response = login(front_desk).post(reverse("patients:register"), {"first_name": "Ann", "date_of_birth": "31/31/1990"})
+    body = response.content.decode()
+    assert response.status_code == 200 and "This field is required" in body and "Enter a valid date" in body
+    assert 'value="Ann"' in body
+
+
+@pytest.mark.django_db
+def test_password_reset_email_arrives_and_works(patient: Any, smtp_server: Any) -> None:
+    client = Client()
+    client.post(reverse("accounts:password_reset"), {"email": patient.email})
+    [message] = smtp_server.to(patient.email)
+    path = link_in(message)
+    form_page = client.get(path, follow=True)
+    assert "Choose a new password" in form_page.content.decode()
+    done = client.post(form_page.redirect_chain[-1][0], {"new_password1": "a-brand-new-passphrase",
+                                                          "new_password2": "a-brand-new-passphrase"})
+    assert done.status_code == 302
+    patient.user.refresh_from_db()
+    assert patient.user.check_password("a-brand-new-passphrase")
+
+
+@pytest.mark.django_db
+def test_patients_of_two_clinics_never_mix(login: Any, clinic: Any, other_clinic: Any, nurse: Any) -> None:
+    from tests.factories import make_patient
+
+    make_patient(other_clinic, first_name="Far", last_name="Away", date_of_birth=date(1990, 1, 1))
+    body = login(nurse).get(reverse("patients:list")).content.decode()
+    assert "Away" not in body
