@@ -82,6 +82,7 @@ class Preparation:
     morning_reminder_before_solids_min: int = field(metadata=_r(0, 720, "min"))
     medication_evening_before_hour: int = field(metadata=_r(12, 23, "h (clock)"))
     medication_morning_of_hour: int = field(metadata=_r(0, 11, "h (clock)"))
+    pregnancy_check_each_visit: bool = field(metadata={})
 
 
 @dataclass(frozen=True)
