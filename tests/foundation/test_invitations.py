@@ -65,7 +65,8 @@ def test_front_desk_registers_and_invites_a_patient_once(
 
 @pytest.mark.django_db
 def test_register_form_shows_clear_errors(login: Any, front_desk: Any) -> None:
-    response = login(front_desk).post(reverse("patients:register"), {"first_name": "Ann", "date_of_birth": "31/31/1990"})
+    response = login(front_desk).post(reverse("patients:register"),
+                                      {"first_name": "Ann", "date_of_birth": "31/31/1990"})
     body = response.content.decode()
     assert response.status_code == 200 and "This field is required" in body and "Enter a valid date" in body
     assert 'value="Ann"' in body

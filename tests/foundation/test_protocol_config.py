@@ -21,7 +21,8 @@ def test_every_setting_names_its_source_and_basis() -> None:
 
 def test_defaults_match_the_clinical_reference() -> None:
     p = default_protocol()
-    assert (p.blood_pressure.bp_preinfusion_block_systolic, p.blood_pressure.bp_preinfusion_block_diastolic) == (180, 100)
+    bp = p.blood_pressure
+    assert (bp.bp_preinfusion_block_systolic, bp.bp_preinfusion_block_diastolic) == (180, 100)
     assert p.preparation.fast_solids_h == 6 and p.preparation.fast_clear_liquids_h == 2
     assert p.dose.mood_dose_mg_per_kg_default == 0.5 and p.dose.mood_dose_mg_per_kg_hard_max == 1.0
     assert p.course.induction_infusions == 6 and p.course.induction_window_days == 21
