@@ -123,6 +123,15 @@ def current_template(clinic: Any) -> ConsentTemplate | None:
     return ConsentTemplate.objects.filter(clinic=clinic).order_by("-version").first()
 
 
+def current_or_default_template(clinic: Any) -> ConsentTemplate:
+    """The form patients should read now: the newest saved version, or the built-in default (unsaved)."""
+    from ketaclinic.consent import default_text
+
+    return current_template(clinic) or ConsentTemplate(
+        clinic=clinic, version=DEFAULT_VERSION, title_en=default_text.TITLE_EN, body_en=default_text.BODY_EN,
+        title_es=default_text.TITLE_ES, body_es=default_text.BODY_ES, requires_reconsent=False)
+
+
 def signatures_visible_to(user: Any) -> QuerySet[ConsentSignature]:
     """Staff see their clinics' signatures; a patient sees only their own."""
     if not getattr(user, "is_authenticated", False):
