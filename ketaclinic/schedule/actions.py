@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
@@ -22,6 +22,16 @@ from ketaclinic.schedule.models import ACTIVE_STATUSES, Chair, NurseShift, Openi
 
 class SlotTaken(ValueError):
     """The chair or the patient is already booked at that time."""
+
+
+SLOT_TAKEN = "This slot was just taken. Please pick another time."
+
+
+def _slot_taken(exc: IntegrityError) -> SlotTaken:
+    """Translate the PostgreSQL exclusion constraints into the booking error people see."""
+    if "visit_no_patient_overlap" in str(exc):
+        return SlotTaken("This patient already has a visit at that time.")
+    return SlotTaken(SLOT_TAKEN)
 
 
 @transaction.atomic
@@ -76,16 +86,21 @@ def do_book_visit(acting_user: User, course: TreatmentCourse, chair: Chair, star
     # database write lock for the whole IMMEDIATE transaction.
     Chair.objects.select_for_update().filter(pk=chair.pk).first()
     if _overlapping(Visit.objects.filter(chair=chair), starts_at, ends_at).exists():
-        raise SlotTaken("This slot was just taken. Please pick another time.")
+        raise SlotTaken(SLOT_TAKEN)
     if _overlapping(Visit.objects.filter(patient=course.patient), starts_at, ends_at).exists():
         raise SlotTaken("This patient already has a visit at that time.")
     if number is None:
         number = course.visits.filter(status__in=ACTIVE_STATUSES).count() + 1
-    visit = Visit.objects.create(
-        clinic=course.clinic, patient=course.patient, course=course, number=number, chair=chair,
-        starts_at=starts_at, ends_at=ends_at, protocol_version=course.clinic.current_protocol_version(),
-        created_at=now or timezone.now(), created_by=acting_user,
-    )
+    try:
+        # A savepoint, so the exclusion constraint (PostgreSQL) turns into SlotTaken cleanly.
+        with transaction.atomic():
+            visit = Visit.objects.create(
+                clinic=course.clinic, patient=course.patient, course=course, number=number, chair=chair,
+                starts_at=starts_at, ends_at=ends_at, protocol_version=course.clinic.current_protocol_version(),
+                created_at=now or timezone.now(), created_by=acting_user,
+            )
+    except IntegrityError as exc:
+        raise _slot_taken(exc) from exc
     if course.status == CourseStatus.REQUESTED:
         course.status = CourseStatus.SCHEDULED
         course.save(update_fields=["status"])

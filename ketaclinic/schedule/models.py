@@ -120,3 +120,153 @@ class Visit(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+class Availability(models.Model):
+    """When a patient (and their ride) can come: weekdays and a time range; a visit must fit inside.
+
+    One row per patient with `course` empty is the patient's usual availability; a row with a
+    course overrides it for that course. Changed by the patient or the front desk (audited).
+    """
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="availabilities")
+    course = models.ForeignKey("courses.TreatmentCourse", null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="availabilities")
+    weekdays = models.CharField(max_length=7, help_text="Digits 0 (Monday) to 6 (Sunday), e.g. 024")
+    from_time = models.TimeField()
+    until_time = models.TimeField()
+    note = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [
+            # one usual availability per patient, one override per course
+            models.UniqueConstraint(fields=["patient"], condition=models.Q(course__isnull=True),
+                                    name="availability_one_usual_per_patient"),
+            models.UniqueConstraint(fields=["patient", "course"], name="availability_one_per_course"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient}: {self.describe()}"
+
+    @property
+    def weekday_list(self) -> list[int]:
+        return sorted({int(ch) for ch in self.weekdays if ch.isdigit() and int(ch) <= 6})
+
+    def describe(self) -> str:
+        days = ", ".join(WEEKDAY_NAMES[d][:3] for d in self.weekday_list) or "no days"
+        return f"{days} {self.from_time:%H:%M}-{self.until_time:%H:%M}"
+
+
+class ProposalStatus(models.TextChoices):
+    OPEN = "open", "Waiting for review"
+    DONE = "done", "Reviewed"
+    DISCARDED = "discarded", "Discarded"
+
+
+class Proposal(models.Model):
+    """One optimizer run for the waitlist: the instance sent and the plan that came back.
+
+    The front desk reviews it course by course; nothing is booked until they accept.
+    """
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="schedule_proposals")
+    first_day = models.DateField()
+    last_day = models.DateField()
+    method = models.CharField(max_length=10)
+    status = models.CharField(max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.OPEN)
+    instance = models.JSONField()
+    plan = models.JSONField()
+    # course id (database) -> the instance's course key, for the waiting courses only
+    waiting = models.JSONField(default=dict)
+    solve_seconds = models.FloatField(default=0)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"Proposal {self.pk} ({self.first_day}–{self.last_day})"
+
+
+class OfferStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    FILLED = "filled", "Filled"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class SlotOffer(models.Model):
+    """A slot freed by a cancellation, offered to waitlisted patients; the first to accept gets it."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="slot_offers")
+    chair = models.ForeignKey(Chair, on_delete=models.PROTECT, related_name="offers")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    freed_visit = models.ForeignKey(Visit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=OfferStatus.choices, default=OfferStatus.OPEN)
+    filled_visit = models.ForeignKey(Visit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("starts_at",)
+        indexes = [
+            # waitlist page and patient portal: a clinic's open offers in time order
+            models.Index(fields=["clinic", "status", "starts_at"], name="offer_clinic_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Offer {self.chair} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class SlotOfferRecipient(models.Model):
+    """A waitlisted course the offer went to (the course decides which visit it would become)."""
+
+    offer = models.ForeignKey(SlotOffer, on_delete=models.CASCADE, related_name="recipients")
+    course = models.ForeignKey("courses.TreatmentCourse", on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="slot_offers")
+    declined_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["offer", "course"], name="offer_recipient_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.offer} → {self.patient}"
+
+
+class FeedKind(models.TextChoices):
+    PATIENT = "patient", "Patient"
+    CHAIR = "chair", "Chair"
+    NURSE = "nurse", "Nurse"
+
+
+class CalendarFeed(models.Model):
+    """A secret iCalendar link. Only the SHA-256 of the token is stored; revoking ends it."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="calendar_feeds")
+    kind = models.CharField(max_length=10, choices=FeedKind.choices)
+    patient = models.ForeignKey("patients.Patient", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    chair = models.ForeignKey(Chair, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    nurse = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} feed {self.pk}"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
