@@ -33,42 +33,41 @@ from ketaclinic.scheduling.model import DAY, Course, Instance, Phases
 
 def max_visits(
     *,
-    starts: list[int],
-    phases: Phases,
+    types: list[tuple[Phases, list[int], int]],
     chairs: int,
     cap: npt.NDArray[np.int32],
 ) -> int:
-    """Most identical visits startable at `starts` (absolute minutes) with `chairs` chairs and
-    the nurse capacity `cap` (per absolute minute). Exact: identical intervals with at most
-    `chairs` overlapping can always be given chairs."""
-    if not starts:
-        return 0
-    length, c, i = phases.total, phases.checkin, phases.infusion
+    """Largest weighted count of visits, each type given as (phases, allowed starts, weight),
+    that fit `chairs` chairs and the nurse capacity `cap` (per absolute minute).
+
+    Exact, by a time-indexed integer program: at most `chairs` overlapping intervals can
+    always be given chairs (interval graphs are perfect), whatever their lengths."""
     m = cp_model.CpModel()
-    n = {t: m.new_int_var(0, chairs, f"n{t}") for t in starts}
-    for tau in starts:
-        covering = [n[t] for t in starts if t <= tau < t + length]
+    n: list[tuple[cp_model.IntVar, int, Phases, int]] = []
+    for ph, starts, w in types:
+        n.extend((m.new_int_var(0, chairs, f"n{len(n)}"), t, ph, w) for t in starts)
+    if not n:
+        return 0
+    for tau in sorted({t for _, t, _, _ in n}):
+        covering = [v for v, t, ph, _ in n if t <= tau < t + ph.total]
         m.add(sum(covering) <= chairs)
-    # Infusion load changes only where an infusion starts or capacity changes.
-    lo, hi = starts[0] + c, starts[-1] + c + i
-    points = {t + c for t in starts}
-    changes = np.flatnonzero(np.diff(cap[lo:hi])) + lo + 1
-    points.update(int(p) for p in changes)
-    points.add(lo)
+    # Infusion load changes only where an infusion starts or the capacity changes.
+    lo = min(t + ph.checkin for _, t, ph, _ in n)
+    hi = max(t + ph.checkin + ph.infusion for _, t, ph, _ in n)
+    points = {t + ph.checkin for _, t, ph, _ in n}
+    points.update(int(p) for p in np.flatnonzero(np.diff(cap[lo:hi])) + lo + 1)
     for tau in sorted(points):
-        covering = [n[t] for t in starts if t + c <= tau < t + c + i]
+        covering = [v for v, t, ph, _ in n if t + ph.checkin <= tau < t + ph.checkin + ph.infusion]
         if covering:
             m.add(sum(covering) <= int(cap[tau]))
-    m.maximize(sum(n.values()))
+    m.maximize(sum(w * v for v, _, _, w in n))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = 2.0
     status = solver.solve(m)
-    if status == cp_model.OPTIMAL:
-        return round(solver.objective_value)
-    if status == cp_model.FEASIBLE:
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return math.floor(solver.best_objective_bound + 1e-6)
-    return chairs * len(starts)
+    return chairs * sum(w * len(starts) for _, starts, w in types)
 
 
 @dataclass
@@ -108,7 +107,12 @@ def build_day_model(
     cap: npt.NDArray[np.int32],
     *,
     with_cuts: bool = True,
+    fill: float = 1.0,
+    cache: dict[tuple[object, ...], int] | None = None,
 ) -> DayModel:
+    """The relaxation itself with `fill` = 1. With `fill` < 1 every window may only be filled
+    to that share of its capacity: no longer a relaxation, but a day plan that phase 2 can
+    realise (perfect packings exist on paper and are hard to find in seconds)."""
     m = cp_model.CpModel()
     courses = {c.id: c for c in instance.courses}
     fixed: dict[str, dict[int, int]] = defaultdict(dict)
@@ -152,14 +156,14 @@ def build_day_model(
             ub[d] = max(fixed_days.get(d, 0), min(per_day, course.visits, course.max_per_7_days))
         ubs[cid] = ub
         yc = {d: m.new_int_var(0, ub[d], f"y_{cid}_{d}") for d in days if ub[d] > 0}
-        zc = {f: m.new_bool_var(f"z_{cid}_{f}") for f in first_days if f in yc}
+        zc = {fd: m.new_bool_var(f"z_{cid}_{fd}") for fd in first_days if fd in yc}
         y[cid], z[cid] = yc, zc
         m.add(sum(yc.values()) == course.visits * xc)
         m.add(sum(zc.values()) == xc)
-        for f, zf in zc.items():
-            m.add(yc[f] >= 1).only_enforce_if(zf)
+        for fd, zf in zc.items():
+            m.add(yc[fd] >= 1).only_enforce_if(zf)
         for d, yd in yc.items():
-            opens = [zf for f, zf in zc.items() if d - course.window_days < f <= d]
+            opens = [zf for fd, zf in zc.items() if d - course.window_days < fd <= d]
             if opens:
                 m.add(yd <= ub[d] * sum(opens))
             else:
@@ -195,7 +199,8 @@ def build_day_model(
             m.add(sum(yc[e] for e in dlist if e <= d) >= k).only_enforce_if(lit)
 
     if with_cuts:
-        _add_cuts(m, instance, y, ubs, _windows(instance, slots, fixed_by_day), cap)
+        windows = _windows(instance, slots, fixed_by_day)
+        _add_cuts(m, instance, y, ubs, windows, cap, fill, {} if cache is None else cache)
 
     weight = cp_model.LinearExpr.weighted_sum(list(x.values()), [courses[c].weight for c in x])
     return DayModel(m, x, y, z, keep, ubs, weight, instance.move_penalty, impossible)
@@ -208,47 +213,54 @@ def _add_cuts(
     ubs: dict[str, dict[int, int]],
     windows: dict[int, dict[str, tuple[int, int]]],
     cap: npt.NDArray[np.int32],
+    fill: float,
+    cache: dict[tuple[object, ...], int],
 ) -> None:
+    """Window capacity cuts. With several visit types in a window, besides the plain count we
+    add cuts weighting each longer type double: they see that long visits eat chair time and
+    nurse time, which a count alone cannot."""
     courses = {c.id: c for c in instance.courses}
     chairs = len(instance.chairs)
-    cache: dict[tuple[object, ...], int] = {}
+    slot = instance.slot_minutes
     for day in instance.open_days:
         wins = {cid: w for cid, w in windows.get(day.day, {}).items() if cid in y and day.day in y[cid]}
         if not wins:
             continue
         lefts = sorted({a for a, _ in wins.values()})
         rights = sorted({b for _, b in wins.values()})
+        base = day.day * DAY
         for a in lefts:
             for b in rights:
-                if b <= a:
-                    continue
                 members = [cid for cid, (wa, wb) in wins.items() if a <= wa and wb <= b]
-                if not members:
+                if b <= a or not members:
                     continue
-                demand = sum(ubs[cid][day.day] for cid in members)
-                ph = [courses[cid].phases for cid in members]
-                c0 = min(p.checkin for p in ph)
-                i0 = min(p.infusion for p in ph)
-                r0 = min(p.recovery for p in ph)
-                small = Phases(c0, i0, r0)
-                grid = instance.slot_minutes
-                for p in ph:
-                    grid = math.gcd(grid, p.checkin - c0)
-                # Cheap chair-only ceiling first; skip windows that cannot bind.
-                per_chair = (b - a - small.total) // max(small.total, 1) + 1 if b - a >= small.total else 0
-                if demand <= chairs * per_chair:
-                    continue
+                groups: dict[Phases, list[str]] = defaultdict(list)
+                for cid in members:
+                    groups[courses[cid].phases].append(cid)
+                if len(groups) > 3:
+                    # Many visit types: one type of minimum phases stands in for all of them.
+                    ph = list(groups)
+                    c0 = min(p.checkin for p in ph)
+                    small = Phases(c0, min(p.infusion for p in ph), min(p.recovery for p in ph))
+                    grid = slot
+                    for p in ph:
+                        grid = math.gcd(grid, p.checkin - c0)
+                    groups = {small: members}
+                else:
+                    grid = slot
                 first = day.open + math.ceil((a - day.open) / grid) * grid
-                starts = list(range(first, b - small.total + 1, grid))
-                key = (
-                    a - day.day * DAY,
-                    b - day.day * DAY,
-                    first - day.day * DAY,
-                    small,
-                    grid,
-                    cap[a:b].tobytes(),
-                )
-                if key not in cache:
-                    cache[key] = max_visits(starts=starts, phases=small, chairs=chairs, cap=cap)
-                if demand > cache[key]:
-                    m.add(sum(y[cid][day.day] for cid in members) <= cache[key])
+                shapes = sorted(groups, key=lambda p: p.total)
+                directions = [dict.fromkeys(shapes, 1)]
+                directions += [{p: 2 if p == q else 1 for p in shapes} for q in shapes[1:]]
+                for weights in directions:
+                    demand = sum(weights[p] * ubs[cid][day.day] for p, cids in groups.items() for cid in cids)
+                    if b - a < shapes[0].total:
+                        continue
+                    key = (a - base, b - base, first - base, grid, tuple(sorted(weights.items(), key=str)),
+                           cap[a:b].tobytes())
+                    if key not in cache:
+                        types = [(p, list(range(first, b - p.total + 1, grid)), weights[p]) for p in shapes]
+                        cache[key] = max_visits(types=types, chairs=chairs, cap=cap)
+                    limit = math.floor(cache[key] * fill)
+                    if demand > limit:
+                        m.add(sum(weights[p] * y[cid][day.day] for p, cids in groups.items() for cid in cids) <= limit)

@@ -11,6 +11,8 @@ first-fit add any course that still fits. The first-fit plan is the fallback and
 
 from __future__ import annotations
 
+import itertools
+import logging
 import math
 import time
 from collections import defaultdict
@@ -30,8 +32,10 @@ from ketaclinic.scheduling.common import (
     make_plan,
     nurse_capacity,
 )
-from ketaclinic.scheduling.greedy import Pin, first_fit_course, solve_greedy, trivial_bound
+from ketaclinic.scheduling.greedy import first_fit_course, solve_greedy, trivial_bound
 from ketaclinic.scheduling.model import DAY, Assignment, Instance, Plan
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -64,10 +68,19 @@ def _hint_from(dm: DayModel, plan: Plan) -> None:
 
 
 def _phase1(
-    instance: Instance, slots: dict[str, CourseSlots], cap: npt.NDArray[np.int32], greedy: Plan, seconds: float, o: Options
+    instance: Instance,
+    slots: dict[str, CourseSlots],
+    cap: npt.NDArray[np.int32],
+    greedy: Plan,
+    seconds: float,
+    o: Options,
+    *,
+    fill: float,
+    cache: dict[tuple[object, ...], int],
 ) -> tuple[dict[str, list[int]] | None, int | None, bool]:
-    """Days per chosen course, a proven bound on weight (or None), and whether infeasible."""
-    dm = build_day_model(instance, slots, cap)
+    """Days per chosen course, a proven bound on weight (None unless `fill` is 1 and the solve
+    ended with a bound), and whether the relaxation is infeasible."""
+    dm = build_day_model(instance, slots, cap, fill=fill, cache=cache)
     moves = len(dm.keep) - sum(lit for _, _, lit in dm.keep)
     dm.model.maximize(dm.weight - instance.move_penalty * moves)
     booked_day = {(b.course, b.visit): b.start // DAY for b in instance.booked}
@@ -78,7 +91,7 @@ def _phase1(
     solver = _solver(seconds, o)
     status = solver.solve(dm.model)
     if status == cp_model.INFEASIBLE:
-        return None, 0, True
+        return None, 0 if fill >= 1 else None, fill >= 1
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, None, False
     # The objective mixes weight and move penalties; every move costs at most the penalty.
@@ -87,7 +100,7 @@ def _phase1(
     for cid, xc in dm.x.items():
         if solver.value(xc):
             chosen[cid] = sorted(d for d, yd in dm.y[cid].items() for _ in range(solver.value(yd)))
-    return chosen, bound, False
+    return chosen, bound if fill >= 1 else None, False
 
 def _construct(
     instance: Instance, slots: dict[str, CourseSlots], chosen: dict[str, list[int]]
@@ -134,12 +147,12 @@ def _construct(
             if cid in dropped:
                 continue
             course = courses[cid]
-            spot = None
+            spot: tuple[int, int] | None = None
             for s in slots[cid].starts.get(d, []):
                 if lo <= s <= hi:
-                    ch = board.fits(course, s)
-                    if ch is not None:
-                        spot = (s, ch)
+                    chair = board.fits(course, s)
+                    if chair is not None:
+                        spot = (s, chair)
                         break
             if spot is None:
                 dropped.add(cid)
@@ -160,6 +173,7 @@ def _phase2(
     chosen: dict[str, list[int]],
     seconds: float,
     o: Options,
+    hint: dict[tuple[str, int], tuple[int, int]],
 ) -> list[Assignment] | None:
     m = cp_model.CpModel()
     courses = {c.id: c for c in instance.courses}
@@ -179,6 +193,7 @@ def _phase2(
         if cid in required:
             m.add(p == 1)
         objective.append(course.weight * p)
+        m.add_hint(p, all((cid, k) in hint for k in range(1, len(days) + 1)))
         domains: list[list[int]] = []
         for k, d in enumerate(days, start=1):
             f = fixed.get((cid, k))
@@ -190,6 +205,8 @@ def _phase2(
             var = m.new_int_var_from_domain(cp_model.Domain.from_values(dom), f"s_{cid}_{k}")
             start[(cid, k)] = var
             per_day[d].append((cid, k))
+            if (cid, k) in hint:
+                m.add_hint(var, hint[(cid, k)][0])
             b = booked.get((cid, k))
             if b is not None and f is None:
                 kept = m.new_bool_var(f"kept_{cid}_{k}")
@@ -238,10 +255,10 @@ def _phase2(
         prof = cap[day.open : day.close]
         peak = int(prof.max()) if prof.size else 0
         edges = [0, *(np.flatnonzero(np.diff(prof)) + 1).tolist(), int(prof.size)]
-        for a, b in zip(edges, edges[1:], strict=False):
-            short = peak - int(prof[a])
-            if short > 0 and b > a:
-                inf_iv.append(m.new_fixed_size_interval_var(day.open + a, b - a, f"dip_{day.day}_{a}"))
+        for lo, hi in itertools.pairwise(edges):
+            short = peak - int(prof[lo])
+            if short > 0 and hi > lo:
+                inf_iv.append(m.new_fixed_size_interval_var(day.open + lo, hi - lo, f"dip_{day.day}_{lo}"))
                 inf_dem.append(short)
         m.add_cumulative(inf_iv, inf_dem, peak)
 
@@ -289,35 +306,47 @@ def _score(instance: Instance, plan: Plan) -> int:
 def solve_cpsat(instance: Instance, opts: Options | None = None) -> Plan:
     o = opts or Options()
     t0 = time.perf_counter()
+
+    def left() -> float:
+        return o.time_limit - (time.perf_counter() - t0)
+
     slots = course_slots(instance)
     cap = nurse_capacity(instance)
     greedy = solve_greedy(instance)
-    budget = o.time_limit - (time.perf_counter() - t0)
-    chosen, bound, infeasible = _phase1(instance, slots, cap, greedy, budget * 0.55, o)
-    trivial = trivial_bound(instance)
+    cache: dict[tuple[object, ...], int] = {}
+    exact, bound, infeasible = _phase1(instance, slots, cap, greedy, left() * 0.45, o, fill=1.0, cache=cache)
     if infeasible:
         return make_plan(instance, "cpsat", [], status="infeasible", bound=0, seconds=time.perf_counter() - t0)
+    log.info("relaxation: %s courses, bound %s (%.1fs)", None if exact is None else len(exact), bound,
+             time.perf_counter() - t0)
+    trivial = trivial_bound(instance)
     bound = trivial if bound is None else min(bound, trivial)
-    assignments: list[Assignment] | None = None
-    if chosen is not None:
-        remaining = o.time_limit - (time.perf_counter() - t0)
-        assignments = _phase2(instance, slots, cap, chosen, remaining * 0.85, o)
-    if assignments is None:
-        best = greedy
-    else:
-        filled = _fill(instance, slots, assignments)
-        plan = make_plan(instance, "cpsat", filled, status="feasible", bound=bound, seconds=0.0)
-        required = {f.course for f in instance.fixed} | {b.course for b in instance.booked}
-        complete = required.issubset({a.course for a in plan.assignments})
-        best = plan if complete and _score(instance, plan) >= _score(instance, greedy) else greedy
+    candidates = [greedy]
+    required = {f.course for f in instance.fixed} | {b.course for b in instance.booked}
+    # Day plans to realise: the relaxation's own, and, when time allows, one that fills each
+    # window only to 95% (perfect packings exist on paper but are hard to find in seconds).
+    slack = None
+    if left() > o.time_limit * 0.6:
+        slack, _, _ = _phase1(instance, slots, cap, greedy, left() * 0.3, o, fill=0.95, cache=cache)
+    for chosen in (exact, slack):
+        if chosen is None or left() < 0.5:
+            continue
+        hint = _construct(instance, slots, chosen)
+        log.info("day plan: %d courses, list scheduling keeps %d (%.1fs)", len(chosen),
+                 len({k[0] for k in hint}), time.perf_counter() - t0)
+        share = 0.5 if chosen is exact and slack is not None else 0.9
+        assignments = _phase2(instance, slots, cap, chosen, left() * share, o, hint)
+        if assignments is None:
+            assignments = [Assignment(cid, k, instance.chairs[ch], s) for (cid, k), (s, ch) in hint.items()]
+        plan = make_plan(instance, "cpsat", _fill(instance, slots, assignments), status="feasible", bound=bound,
+                         seconds=0.0)
+        log.info("times: %s courses, after fill %d (%.1fs)", "-" if assignments is None else
+                 len({a.course for a in assignments}), plan.objective, time.perf_counter() - t0)
+        if required.issubset({a.course for a in plan.assignments}):
+            candidates.append(plan)
+    best = max(candidates, key=lambda p: _score(instance, p))
     status = best.status
     if status == "feasible" and best.objective >= bound and best.moved == 0:
         status = "optimal"
-    return make_plan(
-        instance,
-        "cpsat",
-        list(best.assignments),
-        status=status,
-        bound=bound,
-        seconds=time.perf_counter() - t0,
-    )
+    return make_plan(instance, "cpsat", list(best.assignments), status=status, bound=bound,
+                     seconds=time.perf_counter() - t0)

@@ -55,7 +55,8 @@ def validate(instance: Instance, plan: Plan) -> list[Violation]:
         ordered = sorted(visits, key=lambda v: v.visit)
         for earlier, later in itertools.pairwise(ordered):
             if later.start < earlier.start:
-                out.append(Violation("visit_numbering", f"{cid} visit {later.visit} starts before visit {earlier.visit}"))
+                detail = f"{cid} visit {later.visit} starts before visit {earlier.visit}"
+                out.append(Violation("visit_numbering", detail))
 
     listed = set(plan.unscheduled)
     for cid in courses:
