@@ -190,6 +190,11 @@ class Outcomes:
     phq9_rise_flag_points: int = field(metadata=_r(1, 27, "points"))
     crisis_line: str = field(metadata={})
     emergency_number: str = field(metadata={})
+    symptom_urgent_min_severity: int = field(metadata=_r(1, 3, "severity"))
+    symptom_new_urgent_min_severity: int = field(metadata=_r(1, 3, "severity"))
+    symptom_perceptual_urgent_after_days: int = field(metadata=_r(0, 7, "days"))
+    symptom_mood_urgent_min_severity: int = field(metadata=_r(1, 3, "severity"))
+    symptom_urinary_urgent_min_severity: int = field(metadata=_r(1, 3, "severity"))
     questionnaire_induction_interval_days: int = field(metadata=_r(1, 28, "days"))
     questionnaire_maintenance_interval_days: int = field(metadata=_r(7, 56, "days"))
 
