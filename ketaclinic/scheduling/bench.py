@@ -1,0 +1,189 @@
+"""`ketaclinic schedule bench`: first-fit against CP-SAT on a fixed set of generated instances.
+
+Each solve runs in its own process (`ketaclinic schedule solve`) so that its peak memory
+(ru_maxrss from wait4) is its own, and every plan is checked by the independent validator.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from ketaclinic.scheduling.generate import generate
+from ketaclinic.scheduling.model import parse_instance, parse_plan
+from ketaclinic.scheduling.validate import validate
+
+# (size, chairs, nurses, courses): demand runs from under to well over capacity.
+FULL = [
+    *(("small", 6, 3, n) for n in (60, 85, 110)),
+    *(("large", 20, 10, n) for n in (200, 280, 360)),
+]
+FULL_SEEDS = (1, 2, 3)
+QUICK = [("small", 6, 3, 60), ("small", 6, 3, 110)]
+QUICK_SEEDS = (1,)
+DAYS = 20
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    size: str
+    chairs: int
+    nurses: int
+    courses: int
+    seed: int
+    demand_visits: int
+    greedy: int
+    cpsat: int
+    bound: int
+    congested: bool
+    gap_pct: float
+    improvement_pct: float
+    greedy_seconds: float
+    cpsat_seconds: float
+    cpsat_status: str
+    peak_mb: float
+    greedy_valid: bool
+    cpsat_valid: bool
+
+
+def _solve(instance_path: str, method: str, time_limit: float, workers: int) -> tuple[dict[str, Any], float, float]:
+    """Run one solve in a child process: (plan, wall seconds, peak resident MB)."""
+    cmd = [
+        sys.executable,
+        "-c",
+        "import sys; from ketaclinic.scheduling.cli import run; sys.exit(run(sys.argv[1:]))",
+        "solve",
+        "--instance",
+        instance_path,
+        "--method",
+        method,
+        "--time-limit",
+        str(time_limit),
+        "--workers",
+        str(workers),
+    ]
+    t0 = time.perf_counter()
+    with tempfile.TemporaryFile() as buf:
+        proc = subprocess.Popen(cmd, stdout=buf)  # noqa: S603 -- our own interpreter and module
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - t0
+        buf.seek(0)
+        text = buf.read().decode()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{method} failed on {instance_path}: {text[:500]}")
+    plan: dict[str, Any] = json.loads(text)
+    return plan, seconds, usage.ru_maxrss / 1024  # Linux reports KiB
+
+
+def run_bench(
+    *, quick: bool, time_limit: float | None, workers: int, out: str, stdout: TextIO
+) -> int:
+    specs, seeds = (QUICK, QUICK_SEEDS) if quick else (FULL, FULL_SEEDS)
+    limit = time_limit if time_limit is not None else (5.0 if quick else 30.0)
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for size, chairs, nurses, courses in specs:
+            for seed in seeds:
+                name = f"{size}-{courses}-s{seed}"
+                data = generate(chairs=chairs, nurses=nurses, courses=courses, days=DAYS, seed=seed)
+                path = str(Path(tmp) / f"{name}.json")
+                Path(path).write_text(json.dumps(data), encoding="utf-8")
+                instance = parse_instance(data)
+                greedy, _, _ = _solve(path, "greedy", limit, workers)
+                cpsat, _, peak = _solve(path, "cpsat", limit, workers)
+                valid = {
+                    m: not validate(instance, parse_plan(p, instance.epoch)) for m, p in (("g", greedy), ("c", cpsat))
+                }
+                g, c, bound = greedy["objective"], cpsat["objective"], cpsat["bound"]
+                total = sum(x.weight for x in instance.courses)
+                row = Row(
+                    name=name,
+                    size=size,
+                    chairs=chairs,
+                    nurses=nurses,
+                    courses=courses,
+                    seed=seed,
+                    demand_visits=sum(x.visits for x in instance.courses),
+                    greedy=g,
+                    cpsat=c,
+                    bound=bound,
+                    congested=bound < total,
+                    gap_pct=round(100 * (bound - c) / bound, 2) if bound else 0.0,
+                    improvement_pct=round(100 * (c - g) / g, 1) if g else 0.0,
+                    greedy_seconds=round(greedy["solve_seconds"], 2),
+                    cpsat_seconds=round(cpsat["solve_seconds"], 2),
+                    cpsat_status=cpsat["status"],
+                    peak_mb=round(peak, 1),
+                    greedy_valid=valid["g"],
+                    cpsat_valid=valid["c"],
+                )
+                rows.append(row)
+                print(_line(row), file=sys.stderr, flush=True)
+    table = _table(rows, limit, workers)
+    print(table, file=stdout)
+    result = {
+        "time_limit": limit,
+        "workers": workers,
+        "days": DAYS,
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "rows": [asdict(r) for r in rows],
+        "summary": _summary(rows),
+    }
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(f"{out}.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    Path(f"{out}.txt").write_text(table + "\n", encoding="utf-8")
+    return 0
+
+
+def _line(r: Row) -> str:
+    return (
+        f"{r.name:<16} {r.courses:>7} {r.demand_visits:>6} {r.greedy:>6} {r.cpsat:>6} {r.bound:>6} "
+        f"{r.gap_pct:>6.2f} {r.improvement_pct:>7.1f} {r.greedy_seconds:>6.2f} {r.cpsat_seconds:>6.1f} "
+        f"{r.peak_mb:>7.0f} {r.cpsat_status:<9} {'yes' if r.greedy_valid and r.cpsat_valid else 'NO':<5} "
+        f"{'yes' if r.congested else 'no'}"
+    )
+
+
+def _summary(rows: list[Row]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for size in sorted({r.size for r in rows}):
+        mine = [r for r in rows if r.size == size]
+        busy = [r for r in mine if r.congested]
+        calm = [r for r in mine if not r.congested]
+        out[size] = {
+            "instances": len(mine),
+            "congested": len(busy),
+            "min_improvement_pct_congested": min((r.improvement_pct for r in busy), default=None),
+            "mean_improvement_pct_congested": round(sum(r.improvement_pct for r in busy) / len(busy), 1)
+            if busy
+            else None,
+            "max_gap_pct_congested": max((r.gap_pct for r in busy), default=None),
+            "mean_gap_pct_congested": round(sum(r.gap_pct for r in busy) / len(busy), 2) if busy else None,
+            "uncongested_all_scheduled": all(r.cpsat == r.courses for r in calm),
+            "max_peak_mb": max(r.peak_mb for r in mine),
+            "all_plans_valid": all(r.greedy_valid and r.cpsat_valid for r in mine),
+        }
+    return out
+
+
+def _table(rows: list[Row], limit: float, workers: int) -> str:
+    head = (
+        f"{'instance':<16} {'courses':>7} {'visits':>6} {'greedy':>6} {'cpsat':>6} {'bound':>6} "
+        f"{'gap%':>6} {'+greedy%':>7} {'g sec':>6} {'c sec':>6} {'peak MB':>7} {'status':<9} {'valid':<5} congested"
+    )
+    lines = [f"CP-SAT {limit:g} s, {workers} workers; {DAYS} open days; objective = courses scheduled", head]
+    lines += [_line(r) for r in rows]
+    lines.append("")
+    for size, s in _summary(rows).items():
+        lines.append(f"{size}: {json.dumps(s)}")
+    return "\n".join(lines)
