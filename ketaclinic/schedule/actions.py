@@ -7,17 +7,29 @@ the booking transaction (SQLite's IMMEDIATE transactions serialise writers).
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
-from ketaclinic.accounts.roles import Perm, require_perm
+from ketaclinic.accounts.roles import Perm, has_perm, require_perm
 from ketaclinic.audit.log import record_event
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.courses.models import CourseStatus, TreatmentCourse
-from ketaclinic.schedule.models import ACTIVE_STATUSES, Chair, NurseShift, OpeningHours, Visit
+from ketaclinic.patients.models import Patient
+from ketaclinic.schedule.models import (
+    ACTIVE_STATUSES,
+    Availability,
+    Chair,
+    ClosedDay,
+    NurseShift,
+    OpeningHours,
+    Visit,
+    VisitStatus,
+)
+from ketaclinic.schedule.rules import Placement, Problem, blocking, check_course_plan, load_boards
 
 
 class SlotTaken(ValueError):
@@ -126,3 +138,274 @@ def do_set_visit_status(acting_user: User, visit: Visit, status: str, *, reason:
     record_event(acting_user, "VISIT_STATUS_CHANGED", patient=visit.patient, obj=visit,
                  details={"from": old, "to": status, "reason": reason})
     return visit
+
+
+# --- rule-checked changes: booking a whole course, moving, cancelling, no-shows ---------------
+
+
+class RuleBroken(ValueError):
+    """The placement breaks a booking rule; `problems` says which and why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(" ".join(p.message for p in problems))
+        self.problems = problems
+
+
+class TooLateToChange(ValueError):
+    """A patient tried to change a visit inside the clinic's notice period."""
+
+
+def _require_staff_or_owner(acting_user: User, visit_or_course: Visit | TreatmentCourse) -> bool:
+    """True for staff who may book at the clinic; False for the patient themselves; else PermissionDenied."""
+    if has_perm(acting_user, visit_or_course.clinic, Perm.VIEW_PATIENTS):
+        return True
+    if visit_or_course.patient.user_id is not None and visit_or_course.patient.user_id == acting_user.pk:
+        return False
+    raise PermissionDenied("You may not change this visit.")
+
+
+def _renumber(course: TreatmentCourse) -> None:
+    """Keep visits numbered 1..n in time order after a move or a cancellation."""
+    active = list(Visit.objects.filter(course=course, status__in=ACTIVE_STATUSES).order_by("starts_at", "pk"))
+    for n, visit in enumerate(active, start=1):
+        if visit.number != n:
+            Visit.objects.filter(pk=visit.pk).update(number=n)
+
+
+def _lock_chairs(chairs: list[Chair]) -> None:
+    # Bookings and moves of one chair queue up behind this lock (PostgreSQL).
+    list(Chair.objects.select_for_update().filter(pk__in=sorted({c.pk for c in chairs})).order_by("pk"))
+
+
+def _check_or_raise(course: TreatmentCourse, placements: list[Placement]) -> list[Problem]:
+    problems = check_course_plan(course, placements)
+    hard = blocking(problems)
+    if hard:
+        raise RuleBroken(hard)
+    return problems
+
+
+@transaction.atomic
+def do_book_course(acting_user: User, course: TreatmentCourse, placements: list[Placement], *,
+                   source: str = "manual", now: datetime | None = None) -> list[Visit]:
+    """Book visits of a course after checking every rule. Who: staff who may view patients.
+
+    The placements are checked together (hours, grid, chair, patient, nurse capacity, gap,
+    7-day maximum, window, start dates); one broken rule books nothing (RuleBroken). A slot
+    lost to someone else meanwhile raises SlotTaken. Writes: Visit per placement, AuditEvent.
+    """
+    require_perm(acting_user, course.clinic, Perm.VIEW_PATIENTS)
+    course = TreatmentCourse.objects.select_for_update().select_related("clinic", "patient").get(pk=course.pk)
+    if course.status == CourseStatus.CANCELLED:
+        raise RuleBroken([Problem("course", "This course was cancelled.")])
+    _lock_chairs([p.chair for p in placements])
+    problems = _check_or_raise(course, placements)
+    visits = [do_book_visit(acting_user, course, p.chair, p.starts_at, number=99, now=now)
+              for p in sorted(placements, key=lambda p: p.starts_at)]
+    _renumber(course)
+    record_event(acting_user, "COURSE_BOOKED", patient=course.patient, obj=course,
+                 details={"visits": len(visits), "source": source,
+                          "warnings": [p.message for p in problems if not p.blocking]})
+    for visit in visits:
+        visit.refresh_from_db(fields=["number"])
+    return visits
+
+
+def _notice_check(visit: Visit, now: datetime) -> None:
+    notice = visit.clinic.protocol().course.cancellation_notice_h
+    if visit.starts_at - now < timedelta(hours=notice):
+        phone = visit.clinic.phone or "the clinic"
+        raise TooLateToChange(
+            f"Your visit is less than {notice} hours away, so it can't be changed online. "
+            f"Please call us at {phone}.")
+
+
+@transaction.atomic
+def do_move_visit(acting_user: User, visit: Visit, chair: Chair | None, starts_at: datetime, *,
+                  reason: str = "", now: datetime | None = None) -> Visit:
+    """Move a booked visit to another chair and/or time, keeping the whole course valid.
+
+    Who: staff who may view patients at the clinic, or the patient themselves (only their
+    own booked visit, outside the clinic's notice period, and only to a slot that keeps the
+    course inside its rules; the chair is then chosen for them). Raises RuleBroken,
+    SlotTaken, TooLateToChange. Writes: Visit (chair, starts_at, ends_at, numbers), AuditEvent.
+    """
+    now = now or timezone.now()
+    visit = Visit.objects.select_for_update().select_related("clinic", "patient", "course", "chair").get(pk=visit.pk)
+    staff = _require_staff_or_owner(acting_user, visit)
+    if visit.status not in (VisitStatus.BOOKED, VisitStatus.CONFIRMED) or visit.locked:
+        raise RuleBroken([Problem("status", "Only a booked visit that is not locked can be moved.")])
+    if not staff:
+        _notice_check(visit, now)
+        if starts_at - now < timedelta(hours=visit.clinic.protocol().course.cancellation_notice_h):
+            raise TooLateToChange("Please pick a time further ahead, or call the clinic.")
+    if starts_at <= now:
+        raise RuleBroken([Problem("past", "A visit can't be moved into the past.")])
+    course = visit.course
+    if chair is None:
+        chair = _first_free_chair(visit, starts_at)
+    _lock_chairs([chair])
+    problems = _check_or_raise(course, [Placement(chair, starts_at, visit.pk)])
+    if not staff:
+        soft = [p for p in problems if p.rule == "availability"]
+        if soft:
+            raise RuleBroken([Problem("availability", soft[0].message)])
+    old = {"chair": visit.chair.name if visit.chair else "", "starts_at": visit.starts_at.isoformat()}
+    visit.chair = chair
+    visit.starts_at = starts_at
+    visit.ends_at = starts_at + timedelta(minutes=course.visit_minutes)
+    try:
+        with transaction.atomic():
+            visit.save(update_fields=["chair", "starts_at", "ends_at"])
+    except IntegrityError as exc:
+        raise _slot_taken(exc) from exc
+    _renumber(course)
+    visit.refresh_from_db(fields=["number"])
+    record_event(acting_user, "VISIT_MOVED", patient=visit.patient, obj=visit, at=now,
+                 details={"from": old, "to": {"chair": chair.name, "starts_at": starts_at.isoformat()},
+                          "reason": reason, "by_patient": not staff,
+                          "warnings": [p.message for p in problems if not p.blocking]})
+    return visit
+
+
+def _first_free_chair(visit: Visit, starts_at: datetime) -> Chair:
+    day = starts_at.astimezone(visit.clinic.zone).date()
+    board = load_boards(visit.clinic, [day])[day]
+    chairs = list(Chair.objects.filter(clinic=visit.clinic, active=True).order_by("name"))
+    for chair in chairs:
+        if not blocking(board.placement_problems(visit.course, chair, starts_at, ignore={visit.pk})):
+            return chair
+    raise SlotTaken(SLOT_TAKEN)
+
+
+@transaction.atomic
+def do_cancel_visit(acting_user: User, visit: Visit, *, reason: str, now: datetime | None = None) -> Visit:
+    """Cancel a booked visit; the freed slot is offered to the waitlist.
+
+    Who: staff who may view patients (any time, with a reason), or the patient (outside the
+    notice period, protocol course.cancellation_notice_h; inside it they are asked to call).
+    Cancelling twice is harmless (the second call changes nothing). Writes: Visit status,
+    SlotOffer (+ recipients) when someone on the waitlist fits, AuditEvent.
+    """
+    from ketaclinic.schedule.offers import offer_freed_slot
+
+    now = now or timezone.now()
+    visit = Visit.objects.select_for_update().select_related("clinic", "patient", "course", "chair").get(pk=visit.pk)
+    staff = _require_staff_or_owner(acting_user, visit)
+    if visit.status == VisitStatus.CANCELLED:
+        return visit
+    if visit.status not in (VisitStatus.BOOKED, VisitStatus.CONFIRMED):
+        raise RuleBroken([Problem("status", "Only a visit that has not started can be cancelled.")])
+    if not staff:
+        _notice_check(visit, now)
+    reason = reason.strip() or ("Cancelled by the patient online" if not staff else "")
+    if not reason:
+        raise RuleBroken([Problem("reason", "Please give a reason for cancelling.")])
+    visit.status = VisitStatus.CANCELLED
+    visit.status_changed_at = now
+    visit.cancelled_reason = reason[:200]
+    visit.save(update_fields=["status", "status_changed_at", "cancelled_reason"])
+    _renumber(visit.course)
+    record_event(acting_user, "VISIT_CANCELLED", patient=visit.patient, obj=visit, at=now,
+                 details={"reason": reason, "by_patient": not staff, "starts_at": visit.starts_at.isoformat()})
+    if visit.starts_at > now:
+        offer_freed_slot(visit, now=now)
+    return visit
+
+
+@transaction.atomic
+def do_record_no_show(acting_user: User, visit: Visit, *, note: str = "", now: datetime | None = None) -> Visit:
+    """Record that the patient did not come. Who: staff. Only once the visit's start has passed.
+
+    The slot stays in the past, so nothing is offered. Writes: Visit status, AuditEvent.
+    """
+    now = now or timezone.now()
+    visit = Visit.objects.select_for_update().select_related("clinic", "patient", "course").get(pk=visit.pk)
+    require_perm(acting_user, visit.clinic, Perm.VIEW_PATIENTS)
+    if visit.status == VisitStatus.NO_SHOW:
+        return visit
+    if visit.status not in (VisitStatus.BOOKED, VisitStatus.CONFIRMED):
+        raise RuleBroken([Problem("status", "Only a visit the patient has not arrived for can be a no-show.")])
+    if visit.starts_at > now:
+        raise RuleBroken([Problem("time", "A visit can only be marked a no-show after its start time.")])
+    visit.status = VisitStatus.NO_SHOW
+    visit.status_changed_at = now
+    visit.cancelled_reason = (note or "Did not attend")[:200]
+    visit.save(update_fields=["status", "status_changed_at", "cancelled_reason"])
+    _renumber(visit.course)
+    record_event(acting_user, "VISIT_NO_SHOW", patient=visit.patient, obj=visit, at=now, details={"note": note})
+    return visit
+
+
+# --- clinic set-up: closed days, chairs, shifts, availability ----------------------------------
+
+
+@transaction.atomic
+def do_add_closed_day(acting_user: User, clinic: Clinic, day: date, reason: str) -> ClosedDay:
+    """Close the clinic on a day (holiday). Who: staff who register patients (front desk) and up.
+
+    Visits already booked that day stay booked and are listed for the front desk to move.
+    Writes: ClosedDay, AuditEvent. Adding the same day twice returns the existing row.
+    """
+    require_perm(acting_user, clinic, Perm.REGISTER_PATIENTS)
+    closed, created = ClosedDay.objects.get_or_create(clinic=clinic, date=day, defaults={"reason": reason[:100]})
+    if created:
+        record_event(acting_user, "CLOSED_DAY_ADDED", clinic=clinic, obj=closed,
+                     details={"date": day.isoformat(), "reason": reason})
+    return closed
+
+
+@transaction.atomic
+def do_remove_closed_day(acting_user: User, closed: ClosedDay) -> None:
+    """Open a day again. Who: front desk and up. Writes: AuditEvent (the row goes; it is set-up, not care)."""
+    require_perm(acting_user, closed.clinic, Perm.REGISTER_PATIENTS)
+    record_event(acting_user, "CLOSED_DAY_REMOVED", clinic=closed.clinic,
+                 details={"date": closed.date.isoformat(), "reason": closed.reason})
+    closed.delete()
+
+
+@transaction.atomic
+def do_set_chair_active(acting_user: User, chair: Chair, active: bool) -> Chair:
+    """Take a chair out of use or back in. Who: admin or medical director. Writes: Chair, AuditEvent."""
+    require_perm(acting_user, chair.clinic, Perm.EDIT_PROTOCOL)
+    chair.active = active
+    chair.save(update_fields=["active"])
+    record_event(acting_user, "CHAIR_ACTIVE_SET", clinic=chair.clinic, obj=chair,
+                 details={"name": chair.name, "active": active})
+    return chair
+
+
+@transaction.atomic
+def do_remove_nurse_shift(acting_user: User, shift: NurseShift) -> None:
+    """Remove a nurse shift. Who: front desk and up. Writes: AuditEvent."""
+    require_perm(acting_user, shift.clinic, Perm.REGISTER_PATIENTS)
+    record_event(acting_user, "SHIFT_REMOVED", clinic=shift.clinic,
+                 details={"nurse": shift.nurse.email, "starts_at": shift.starts_at.isoformat(),
+                          "ends_at": shift.ends_at.isoformat()})
+    shift.delete()
+
+
+@transaction.atomic
+def do_set_availability(acting_user: User, patient: Patient, *, weekdays: list[int], from_time: time,
+                        until_time: time, course: TreatmentCourse | None = None, note: str = "",
+                        now: datetime | None = None) -> Availability:
+    """Record when a patient (and their ride) can come. Who: the patient, or staff who may view patients.
+
+    Raises ValueError for no weekdays or an empty time range. Writes: Availability, AuditEvent.
+    """
+    if not has_perm(acting_user, patient.clinic, Perm.VIEW_PATIENTS) and patient.user_id != acting_user.pk:
+        raise PermissionDenied("You may not change this patient's availability.")
+    days = sorted({d for d in weekdays if 0 <= d <= 6})
+    if not days:
+        raise ValueError("Pick at least one day.")
+    if until_time <= from_time:
+        raise ValueError("The end time must be after the start time.")
+    row, _ = Availability.objects.update_or_create(
+        patient=patient, course=course,
+        defaults={"clinic": patient.clinic, "weekdays": "".join(str(d) for d in days), "from_time": from_time,
+                  "until_time": until_time, "note": note[:200], "updated_at": now or timezone.now(),
+                  "updated_by": acting_user})
+    record_event(acting_user, "AVAILABILITY_SET", patient=patient, obj=row,
+                 details={"weekdays": days, "from": from_time.isoformat(), "until": until_time.isoformat(),
+                          "course": course.pk if course else None})
+    return row

@@ -182,7 +182,7 @@ class Proposal(models.Model):
     status = models.CharField(max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.OPEN)
     instance = models.JSONField()
     plan = models.JSONField()
-    # course id (database) -> the instance's course key, for the waiting courses only
+    # {"courses": {instance course key: TreatmentCourse id}, "skipped": [booked visits left out, why]}
     waiting = models.JSONField(default=dict)
     solve_seconds = models.FloatField(default=0)
     created_at = models.DateTimeField()
