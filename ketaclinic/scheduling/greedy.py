@@ -94,6 +94,22 @@ def _try_from(
     return placed
 
 
+def schedulable_alone(instance: Instance) -> list[str]:
+    """Courses that first-fit can place in an otherwise empty clinic (ignoring re-planning).
+
+    Used to tell congestion from courses that cannot be held in the horizon at all."""
+    board = Board(instance)
+    slots = course_slots(instance)
+    found: list[str] = []
+    for c in instance.courses:
+        got = first_fit_course(board, slots[c.id], {})
+        if got is not None:
+            found.append(c.id)
+            for s, ch in got:
+                board.remove(c, s, ch)
+    return found
+
+
 def trivial_bound(instance: Instance) -> int:
     """Weight of every course that has somewhere to start: a bound no plan can beat."""
     slots = course_slots(instance)
