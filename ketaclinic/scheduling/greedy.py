@@ -64,6 +64,9 @@ def _try_from(
             if pin.on_board:
                 placed.append((pin.start, pin.chair))
                 continue
+            if pin.start not in slots.starts.get(day, ()):
+                undo()  # the booking no longer suits the clinic's or the patient's hours
+                return None
             chair = board.fits(course, pin.start, prefer=pin.chair)
             if chair is None:
                 undo()
