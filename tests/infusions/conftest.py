@@ -57,3 +57,48 @@ def visit(frozen: Any, patient: Any, chair: Any, provider: Any, front_desk: Any)
 
 def at(hh: int, mm: int = 0) -> datetime:
     return datetime(2026, 11, 26, hh, mm, tzinfo=ZoneInfo("America/New_York"))
+
+
+def complete_checkin(nurse: Any, visit: Any, **overrides: Any) -> Any:
+    """Every gate item met the way a nurse would record it (times relative to 09:00 today)."""
+    from ketaclinic.infusions.actions import do_record_checkin, do_record_vitals
+
+    values: dict[str, Any] = {
+        "health_update_reviewed": True, "weight_kg": "80", "height_cm": "170",
+        "last_solid_food_at": at(0, 0) - timedelta(hours=4), "last_clear_liquids_at": at(6, 30),
+        "no_alcohol_or_drugs": True, "medications_taken": "sertraline 50 mg", "medications_confirmed": True,
+        "ride_name": "Sam Reyes", "ride_phone": "555-0111", "ride_confirmed": True, "pregnancy": "negative",
+        "consent_confirmed": True, "review_flags_confirmed": True,
+    }
+    values.update(overrides)
+    sign_consent(visit.patient)
+    checkin = do_record_checkin(nurse, visit, now=at(9, 5), **values)
+    do_record_vitals(nurse, visit, systolic=124, diastolic=78, heart_rate=70, spo2=98, respiratory_rate=14,
+                     now=at(9, 8))
+    return checkin
+
+
+@pytest.fixture
+def ready_visit(visit: Any, nurse: Any, provider: Any) -> Any:
+    """`visit` in Chair 1 with the check-in done and a signed standard order (0.5 mg/kg over 40 min)."""
+    from ketaclinic.infusions.actions import do_order_dose, do_take_patient, parse_request
+
+    do_take_patient(nurse, visit, visit.chair, now=at(9, 2))
+    complete_checkin(nurse, visit)
+    do_order_dose(provider, visit, parse_request(dose_mg_per_kg="0.5", weight_basis="actual",
+                                                 concentration_mg_per_ml="10", bag_volume_ml="100",
+                                                 duration_minutes="40"), now=at(9, 12))
+    return visit
+
+
+def sign_consent(patient: Any) -> None:
+    """The patient signs the clinic's consent in the portal (the consent app's own action)."""
+    from django.utils import timezone
+
+    from ketaclinic.consent.actions import do_ensure_consent_template, do_sign_consent
+
+    template = do_ensure_consent_template(None, patient.clinic, now=at(8, 0) - timedelta(days=10))
+    signed_at = at(8, 0) - timedelta(days=9)
+    do_sign_consent(patient.user, patient, template_version=template.version, language="en",
+                    typed_name=patient.display_name, signed_on=timezone.localdate(signed_at, patient.clinic.zone),
+                    agreed=True, now=signed_at)

@@ -1,0 +1,201 @@
+"""The readiness gate: every item that must hold before an infusion starts.
+
+Reads only. `readiness(visit, now=...)` returns one GateItem per check, met or not, with a
+plain detail for the nurse. An unmet item passes only when a provider overrode that very item
+with a reason (GateOverride). `do_record_pump_event(kind="start")` refuses while any item does
+not pass, so no URL or API can start an infusion around it.
+
+Other apps' checks are called when they exist (consent, screening review flags, the preparation
+summary). While one is missing the gate asks the nurse to confirm that item by hand, and says so.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from ketaclinic.infusions.models import CheckIn, GateOverride, Phase, VitalAlert, VitalSign
+from ketaclinic.protocol.preparation import earliest_safe_start
+from ketaclinic.schedule.models import Visit
+
+HEALTH_UPDATE = "health_update"
+WEIGHT = "weight"
+FASTING = "fasting"
+ALCOHOL_DRUGS = "alcohol_drugs"
+MEDICATIONS = "medications"
+RIDE = "ride"
+BASELINE_VITALS = "baseline_vitals"
+PREGNANCY = "pregnancy"
+CONSENT = "consent"
+REVIEW_FLAGS = "review_flags"
+
+ITEM_LABELS: dict[str, str] = {
+    HEALTH_UPDATE: "Health update reviewed",
+    WEIGHT: "Today's weight",
+    FASTING: "Fasting windows",
+    ALCOHOL_DRUGS: "No alcohol or drugs",
+    MEDICATIONS: "Medications taken today checked",
+    RIDE: "Ride home confirmed",
+    BASELINE_VITALS: "Baseline vitals",
+    PREGNANCY: "Pregnancy check",
+    CONSENT: "Consent on file",
+    REVIEW_FLAGS: "No open provider-review flags",
+}
+# Blood-pressure findings that mean "do not start yet", whatever the acknowledgement says.
+BP_HOLD_CODES = {"bp_preinfusion_hold", "bp_preinfusion_block", "hypertensive_emergency"}
+
+
+@dataclass(frozen=True)
+class GateItem:
+    code: str
+    met: bool
+    detail: str
+    override: GateOverride | None = None
+    manual: bool = False  # confirmed by the nurse because the other app's check is not connected
+
+    @property
+    def label(self) -> str:
+        return ITEM_LABELS[self.code]
+
+    @property
+    def passed(self) -> bool:
+        return self.met or self.override is not None
+
+
+def external(module: str, name: str) -> Callable[..., Any] | None:
+    """Another app's interface function, or None while it is not built yet."""
+    try:
+        return getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+
+
+def consent_check() -> Callable[..., Any] | None:
+    return external("ketaclinic.consent.access", "has_valid_consent")
+
+
+def review_flags_check() -> Callable[..., Any] | None:
+    return external("ketaclinic.screening.access", "open_review_flags")
+
+
+def preparation_summary(visit: Visit) -> Any:
+    """The patient's pre-visit answers (ride, last food and drink, medicines), or None."""
+    func = external("ketaclinic.preparation.access", "visit_preparation_summary")
+    if func is None:
+        return None
+    try:
+        return func(visit)
+    except Exception:  # noqa: BLE001 — a failing helper must not block charting; the nurse asks instead
+        return None
+
+
+def summary_value(summary: Any, *names: str) -> Any:
+    """First present value among `names` in a dict- or object-shaped summary."""
+    if summary is None:
+        return None
+    for name in names:
+        value = summary.get(name) if isinstance(summary, dict) else getattr(summary, name, None)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def latest_checkin(visit: Visit) -> CheckIn | None:
+    return CheckIn.objects.filter(visit=visit).order_by("-recorded_at", "-id").first()
+
+
+def latest_baseline(visit: Visit) -> VitalSign | None:
+    return (VitalSign.objects.current().filter(visit=visit, phase=Phase.BASELINE)
+            .prefetch_related("alerts").order_by("-taken_at", "-id").first())
+
+
+def _fmt(moment: datetime, visit: Visit) -> str:
+    return timezone.localtime(moment, visit.clinic.zone).strftime("%H:%M")
+
+
+def readiness(visit: Visit, *, now: datetime | None = None, checkin: CheckIn | None = None) -> list[GateItem]:
+    """Every gate item for `visit` at `now`, in the order the nurse works through them."""
+    now = now or timezone.now()
+    c = checkin or latest_checkin(visit)
+    overrides = {o.item: o for o in GateOverride.objects.filter(visit=visit).select_related("overridden_by")}
+    protocol = visit.clinic.protocol()
+    items: list[GateItem] = []
+
+    def add(code: str, met: bool, detail: str, manual: bool = False) -> None:
+        items.append(GateItem(code, met, detail, overrides.get(code) if not met else None, manual))
+
+    reviewed = bool(c and c.health_update_reviewed)
+    add(HEALTH_UPDATE, reviewed,
+        "Reviewed with the patient." if reviewed else "Review the health update with the patient.")
+    weighed = bool(c and c.weight_kg)
+    add(WEIGHT, weighed, f"{c.weight_kg} kg today." if weighed and c else "Weigh the patient today.")
+
+    if c and c.last_solid_food_at and c.last_clear_liquids_at:
+        start = earliest_safe_start(protocol, last_solid_food=c.last_solid_food_at,
+                                    last_clear_liquids=c.last_clear_liquids_at, last_alcohol=c.last_alcohol_at)
+        ok = start.earliest_start is None or now >= start.earliest_start
+        when = _fmt(start.earliest_start, visit) if start.earliest_start else "now"
+        limit = start.limiting.replace("_", " ")
+        add(FASTING, ok, f"Earliest safe start {when} ({limit})." if not ok else f"Fasting windows met (from {when}).")
+    else:
+        add(FASTING, False, "Ask when they last ate and last drank.")
+
+    add(ALCOHOL_DRUGS, bool(c and c.no_alcohol_or_drugs),
+        "Patient says no alcohol or drugs." if c and c.no_alcohol_or_drugs
+        else f"Ask about alcohol and recreational drugs in the last {protocol.preparation.alcohol_abstinence_h:g} h.")
+    meds = bool(c and c.medications_confirmed)
+    add(MEDICATIONS, meds,
+        (c.medications_taken or "Checked.") if meds and c else "Check which medicines were taken today.")
+    ride_ok = bool(c and c.ride_confirmed and c.ride_name and c.ride_phone)
+    add(RIDE, ride_ok, f"{c.ride_name}, {c.ride_phone}." if ride_ok and c else "Confirm the ride home: name and phone.")
+
+    base = latest_baseline(visit)
+    if base is None or None in (base.systolic, base.diastolic, base.heart_rate, base.spo2, base.respiratory_rate):
+        add(BASELINE_VITALS, False, "Take baseline BP, heart rate, SpO2 and breathing rate.")
+    else:
+        alerts: list[VitalAlert] = list(base.alerts.all())
+        holding = [a for a in alerts if a.code in BP_HOLD_CODES or a.severity == "critical"]
+        open_alerts = [a for a in alerts if a.status == "open"]
+        if holding:
+            add(BASELINE_VITALS, False, " ".join(a.message for a in holding) + " " + holding[0].suggested_action)
+        elif open_alerts:
+            add(BASELINE_VITALS, False, "Acknowledge the alert: " + open_alerts[0].message)
+        else:
+            add(BASELINE_VITALS, True, f"BP {base.bp_text}, HR {base.heart_rate}, SpO2 {base.spo2}%, "
+                                       f"RR {base.respiratory_rate} at {_fmt(base.taken_at, visit)}.")
+
+    if protocol.preparation.pregnancy_check_each_visit and visit.patient.sex_at_birth == "female":
+        value = c.pregnancy if c else CheckIn.Pregnancy.NOT_DONE
+        detail = {"negative": "Test negative.", "not_applicable": "Not of childbearing potential.",
+                  "positive": "Positive test: do not start. The provider decides.",
+                  "not_done": "Check pregnancy status."}[value]
+        add(PREGNANCY, value in ("negative", "not_applicable"), detail)
+
+    has_consent = consent_check()
+    if has_consent is not None:
+        ok = bool(has_consent(visit.patient))
+        add(CONSENT, ok, "Valid consent on file." if ok else "No valid consent on file.")
+    else:
+        ok = bool(c and c.consent_confirmed)
+        add(CONSENT, ok, "Nurse confirmed the signed consent (consent records not connected yet)." if ok
+            else "Confirm the signed consent by hand (consent records not connected yet).", manual=True)
+
+    flags_of = review_flags_check()
+    if flags_of is not None:
+        flags = list(flags_of(visit.patient))
+        add(REVIEW_FLAGS, not flags, "No open flags." if not flags
+            else f"{len(flags)} open flag(s) need a provider: " + "; ".join(str(f) for f in flags[:3]))
+    else:
+        ok = bool(c and c.review_flags_confirmed)
+        add(REVIEW_FLAGS, ok, "Nurse confirmed no open provider review (screening flags not connected yet)." if ok
+            else "Confirm by hand that no provider review is open (screening flags not connected yet).", manual=True)
+    return items
+
+
+def unmet(items: list[GateItem]) -> list[GateItem]:
+    return [i for i in items if not i.passed]

@@ -1,0 +1,208 @@
+"""The whole visit through the actions: gate, order, pump, recovery, discharge — and every refusal."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from ketaclinic.audit.models import AuditEvent
+from ketaclinic.infusions.actions import (
+    GateNotMet,
+    InfusionError,
+    do_discharge_patient,
+    do_mark_arrived,
+    do_order_dose,
+    do_override_gate_item,
+    do_record_checkin,
+    do_record_pump_event,
+    do_record_vitals,
+    do_score_discharge,
+    do_take_patient,
+    parse_request,
+)
+from ketaclinic.infusions.actions.discharge import discharge_blockers
+from ketaclinic.infusions.models import Discharge, DoseOrder, FollowUp, PumpEvent
+from ketaclinic.infusions.readiness import readiness, unmet
+from tests.infusions.conftest import at, book_visit, complete_checkin
+
+pytestmark = pytest.mark.django_db
+FULL = {"activity": 2, "respiration": 2, "circulation": 2, "consciousness": 2, "oxygen_saturation": 2}
+
+
+def standard(**changes: Any) -> Any:
+    values = {"dose_mg_per_kg": "0.5", "weight_basis": "actual", "concentration_mg_per_ml": "10",
+              "bag_volume_ml": "100", "duration_minutes": "40"}
+    values.update(changes)
+    return parse_request(**values)
+
+
+def test_the_gate_lists_every_unmet_item_for_a_new_arrival(visit: Any) -> None:
+    codes = [i.code for i in unmet(readiness(visit, now=at(9, 5)))]
+    assert codes == ["health_update", "weight", "fasting", "alcohol_drugs", "medications", "ride",
+                     "baseline_vitals", "pregnancy", "consent"]
+
+
+def test_fasting_gives_the_earliest_safe_start(nurse: Any, visit: Any) -> None:
+    do_take_patient(nurse, visit, visit.chair, now=at(9, 1))
+    complete_checkin(nurse, visit, last_solid_food_at=at(7, 30))
+    fasting = next(i for i in readiness(visit, now=at(9, 10)) if i.code == "fasting")
+    assert not fasting.met and "13:30" in fasting.detail
+    assert next(i for i in readiness(visit, now=at(13, 31)) if i.code == "fasting").met
+
+
+def test_high_baseline_bp_holds_the_gate(nurse: Any, visit: Any) -> None:
+    do_take_patient(nurse, visit, visit.chair, now=at(9, 1))
+    complete_checkin(nurse, visit)
+    do_record_vitals(nurse, visit, systolic=185, diastolic=100, heart_rate=80, spo2=98, respiratory_rate=14,
+                     now=at(9, 20))
+    item = next(i for i in readiness(visit, now=at(9, 21)) if i.code == "baseline_vitals")
+    assert not item.met and "Do not start" in item.detail
+
+
+def test_the_pump_cannot_start_until_the_gate_passes(nurse: Any, provider: Any, visit: Any) -> None:
+    do_take_patient(nurse, visit, visit.chair, now=at(9, 1))
+    complete_checkin(nurse, visit, ride_confirmed=False)
+    do_order_dose(provider, visit, standard(), now=at(9, 12))
+    with pytest.raises(GateNotMet) as exc:
+        do_record_pump_event(nurse, visit, "start", now=at(9, 15))
+    assert [i.code for i in exc.value.items] == ["ride"]
+    assert not PumpEvent.objects.exists()
+    visit.refresh_from_db()
+    assert visit.status == "in_chair"
+
+
+def test_only_a_provider_overrides_a_gate_item_and_it_is_audited(nurse: Any, provider: Any, visit: Any) -> None:
+    do_take_patient(nurse, visit, visit.chair, now=at(9, 1))
+    complete_checkin(nurse, visit, ride_confirmed=False)
+    do_order_dose(provider, visit, standard(), now=at(9, 12))
+    with pytest.raises(PermissionDenied):
+        do_override_gate_item(nurse, visit, "ride", reason="escort is in the lounge")
+    with pytest.raises(InfusionError):
+        do_override_gate_item(provider, visit, "ride", reason=" ")
+    do_override_gate_item(provider, visit, "ride", reason="Escort in the lounge; phone confirmed in person",
+                          now=at(9, 14))
+    assert AuditEvent.objects.filter(action="GATE_ITEM_OVERRIDDEN", details__item="ride").exists()
+    event = do_record_pump_event(nurse, visit, "start", now=at(9, 15))
+    assert event.rate_ml_per_h == Decimal("156.00")
+
+
+def test_no_dose_order_no_start(nurse: Any, visit: Any) -> None:
+    do_take_patient(nurse, visit, visit.chair, now=at(9, 1))
+    complete_checkin(nurse, visit)
+    with pytest.raises(InfusionError):
+        do_record_pump_event(nurse, visit, "start", now=at(9, 15))
+
+
+def test_the_order_computes_rate_and_needs_reasons_for_findings(provider: Any, nurse: Any, nurse2: Any,
+                                                                visit: Any, medical_director: Any) -> None:
+    do_take_patient(nurse, visit, visit.chair, now=at(9, 1))
+    complete_checkin(nurse, visit)
+    with pytest.raises(PermissionDenied):
+        do_order_dose(nurse, visit, standard())
+    with pytest.raises(InfusionError) as exc:
+        do_order_dose(provider, visit, standard(dose_mg_per_kg="0.8"))
+    assert exc.value.field == "acknowledgement_reason"
+    # hard stop (2 mg/kg): needs a second licensed person with their password
+    with pytest.raises(InfusionError) as exc:
+        do_order_dose(provider, visit, standard(dose_mg_per_kg="2"), acknowledgement_reason="x", cosign_reason="y")
+    assert exc.value.field == "cosigner"
+    with pytest.raises(InfusionError) as exc:
+        do_order_dose(provider, visit, standard(dose_mg_per_kg="2"), acknowledgement_reason="x", cosign_reason="y",
+                      cosigner=provider, cosigner_password="correct-horse-battery-staple")
+    assert exc.value.field == "cosigner"
+    with pytest.raises(InfusionError) as exc:
+        do_order_dose(provider, visit, standard(dose_mg_per_kg="2"), acknowledgement_reason="x", cosign_reason="y",
+                      cosigner=nurse2, cosigner_password="wrong")
+    assert exc.value.field == "cosigner_password"
+    assert not DoseOrder.objects.exists()
+    order = do_order_dose(provider, visit, standard(dose_mg_per_kg="2"), acknowledgement_reason="research protocol",
+                          cosign_reason="approved by the medical director", cosigner=medical_director,
+                          cosigner_password="correct-horse-battery-staple", now=at(9, 12))
+    assert order.cosigned_by == medical_director and order.has_hard_stop
+    assert AuditEvent.objects.filter(action="DOSE_OVERRIDDEN", actor=medical_director).exists()
+    with pytest.raises(InfusionError) as exc:
+        do_order_dose(provider, visit, standard())
+    assert exc.value.field == "amend_reason"
+    replacement = do_order_dose(provider, visit, standard(), amend_reason="back to standard", now=at(9, 13))
+    assert replacement.amends == order and list(DoseOrder.objects.current()) == [replacement]
+    assert replacement.dose_mg == Decimal("40.00") and replacement.rate_ml_per_h == Decimal("156.00")
+
+
+def test_pump_sequence_recovery_and_discharge(nurse: Any, provider: Any, ready_visit: Any) -> None:
+    visit = ready_visit
+    with pytest.raises(InfusionError):
+        do_record_pump_event(nurse, visit, "pause", reason="x", now=at(9, 14))
+    do_record_pump_event(nurse, visit, "start", now=at(9, 15))
+    visit.refresh_from_db()
+    assert visit.status == "infusing"
+    with pytest.raises(InfusionError):
+        do_record_pump_event(nurse, visit, "rate_change", rate_ml_per_h="200", reason="x", now=at(9, 20))
+    do_record_pump_event(nurse, visit, "pause", reason="nausea", now=at(9, 25))
+    do_record_pump_event(nurse, visit, "resume", now=at(9, 30))
+    with pytest.raises(InfusionError):
+        do_discharge_patient(nurse, visit, escort_name="Sam Reyes", escort_relationship="brother",
+                             aftercare_given=True, now=at(9, 40))
+    do_record_pump_event(nurse, visit, "stop", volume_infused_ml="104", now=at(10, 0))
+    visit.refresh_from_db()
+    assert visit.status == "recovering"
+    do_score_discharge(nurse, visit, "aldrete", FULL, now=at(10, 10))
+    assert any("observe" in r for r in discharge_blockers(visit, now=at(10, 10)))
+    with pytest.raises(InfusionError) as exc:
+        do_discharge_patient(nurse, visit, escort_name="Sam Reyes", escort_relationship="brother",
+                             aftercare_given=True, now=at(10, 10))
+    assert exc.value.field == "override_reason"
+    with pytest.raises(PermissionDenied):
+        do_discharge_patient(nurse, visit, escort_name="Sam Reyes", escort_relationship="brother",
+                             aftercare_given=True, override_reason="feels fine", now=at(10, 10))
+    assert discharge_blockers(visit, now=at(10, 31)) == []
+    discharge = do_discharge_patient(nurse, visit, escort_name="sam  reyes", escort_relationship="Brother",
+                                     aftercare_given=True, now=at(10, 31))
+    assert discharge.escort_matches_ride and discharge.override_by is None
+    visit.refresh_from_db()
+    assert visit.status == "discharged"
+    assert FollowUp.objects.get(visit=visit).due_at == at(10, 0).replace(day=27)
+    again = do_discharge_patient(nurse, visit, escort_name="x", escort_relationship="y", aftercare_given=True)
+    assert again.pk == discharge.pk and Discharge.objects.count() == 1
+
+
+def test_a_provider_may_discharge_early_with_a_reason(nurse: Any, provider: Any, ready_visit: Any) -> None:
+    visit = ready_visit
+    do_record_pump_event(nurse, visit, "start", now=at(9, 15))
+    do_record_pump_event(nurse, visit, "stop", now=at(9, 55))
+    d = do_discharge_patient(provider, visit, escort_name="Lee Park", escort_relationship="friend",
+                             aftercare_given=True, override_reason="Transfer to ED by ambulance crew", now=at(10, 0))
+    assert d.override_by == provider and not d.escort_matches_ride
+    assert AuditEvent.objects.filter(action="DISCHARGE_OVERRIDDEN").exists()
+
+
+def test_front_desk_marks_arrival_once(front_desk: Any, patient: Any, chair: Any, provider: Any, frozen: Any) -> None:
+    visit = book_visit(patient, chair, provider, front_desk, at(9, 0), status="booked")
+    do_mark_arrived(front_desk, visit, now=at(8, 50))
+    do_mark_arrived(front_desk, visit, now=at(8, 51))
+    assert AuditEvent.objects.filter(action="PATIENT_ARRIVED").count() == 1
+
+
+def test_a_chair_with_a_patient_cannot_be_taken(nurse: Any, visit: Any, other_patient: Any, chair: Any,
+                                                provider: Any, front_desk: Any) -> None:
+    do_take_patient(nurse, visit, chair, now=at(9, 1))
+    from ketaclinic.schedule.actions import do_create_chair
+
+    chair2 = do_create_chair(None, visit.clinic, "Chair 2")
+    second = book_visit(other_patient, chair2, provider, front_desk, at(9, 0))
+    with pytest.raises(InfusionError):
+        do_take_patient(nurse, second, chair, now=at(9, 3))
+
+
+def test_checkin_versions_are_kept(nurse: Any, visit: Any) -> None:
+    first = do_record_checkin(nurse, visit, weight_kg="80", now=at(9, 1))
+    second = do_record_checkin(nurse, visit, weight_kg="81.5", now=at(9, 2))
+    same = do_record_checkin(nurse, visit, weight_kg="81.5", now=at(9, 3))
+    assert first.pk != second.pk and same.pk == second.pk
+    first.refresh_from_db()
+    assert first.weight_kg == Decimal("80.0")
+    with pytest.raises(InfusionError) as exc:
+        do_record_checkin(nurse, visit, weight_kg="900")
+    assert exc.value.field == "weight_kg"
