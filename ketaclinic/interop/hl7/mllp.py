@@ -1,0 +1,245 @@
+"""MLLP (Minimal Lower Layer Protocol) framing and the asyncio listener.
+
+A frame is <VT> message <FS><CR>. The listener reads frames from any number of monitors,
+hands each message to an `Ingestor` (database work in one dedicated thread, batched so one
+commit covers every message waiting), and writes the ACK back on the same connection, in
+order. The event loop never touches the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from ketaclinic.interop.hl7.oru import build_ack
+
+log = logging.getLogger(__name__)
+
+VT, FS, CR = b"\x0b", b"\x1c", b"\x0d"
+MAX_FRAME_BYTES = 1 << 20  # a vitals message is a few hundred bytes; 1 MiB is generous
+IDLE_TIMEOUT_S = 600.0
+
+
+def wrap(message: bytes) -> bytes:
+    return VT + message + FS + CR
+
+
+@dataclass(frozen=True)
+class FrameError:
+    reason: str
+
+
+class FrameReader:
+    """Turns a byte stream into frames. Keeps a partial frame until the rest arrives.
+
+    Bytes outside a frame are dropped (and counted). A new VT inside an unfinished frame
+    means the earlier frame was cut short: it is reported as an error and the new one starts.
+    A frame larger than `max_bytes` is reported once and skipped up to its end.
+    """
+
+    def __init__(self, max_bytes: int = MAX_FRAME_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.buffer = bytearray()
+        self.in_frame = False
+        self.oversized = False
+        self.junk_bytes = 0
+
+    @property
+    def has_partial(self) -> bool:
+        return self.in_frame
+
+    def feed(self, data: bytes) -> list[bytes | FrameError]:
+        out: list[bytes | FrameError] = []
+        i, n = 0, len(data)
+        while i < n:
+            if not self.in_frame:
+                j = data.find(VT, i)
+                outside = data[i:] if j < 0 else data[i:j]
+                self.junk_bytes += len(outside.replace(CR, b"").replace(b"\n", b""))
+                if j < 0:
+                    break
+                self.in_frame, self.oversized = True, False
+                self.buffer.clear()
+                i = j + 1
+                continue
+            j_fs, j_vt = data.find(FS, i), data.find(VT, i)
+            if j_vt >= 0 and (j_fs < 0 or j_vt < j_fs):
+                self._append(data[i:j_vt])
+                out.append(FrameError("A frame was cut short: a new frame started before the end marker."))
+                self.buffer.clear()
+                self.oversized = False
+                i = j_vt + 1
+                continue
+            end = j_fs if j_fs >= 0 else n
+            self._append(data[i:end])
+            if j_fs < 0:
+                break
+            self.in_frame = False
+            if self.oversized:
+                out.append(FrameError(f"The message is larger than {self.max_bytes} bytes."))
+            else:
+                out.append(bytes(self.buffer))
+            self.buffer.clear()
+            i = j_fs + 1
+        return out
+
+    def _append(self, chunk: bytes) -> None:
+        if self.oversized:
+            return
+        self.buffer += chunk
+        if len(self.buffer) > self.max_bytes:
+            self.oversized = True
+            self.buffer.clear()
+
+
+@dataclass
+class Incoming:
+    raw: bytes
+    peer: str
+    received_at: datetime
+
+
+BatchProcessor = Callable[[Sequence[Incoming]], list[str]]
+
+
+def _generic_ack(code: str, text: str) -> str:
+    return build_ack(None, code, text, now=timezone.now(), ack_id=uuid.uuid4().hex[:20])
+
+
+class Ingestor:
+    """Queues messages from every connection and runs `process_batch` in one database thread.
+
+    While the thread works on one batch, new messages queue up and go into the next batch, so
+    the number of commits falls as the load rises (group commit).
+    """
+
+    def __init__(self, process_batch: BatchProcessor, *, max_batch: int = 200) -> None:
+        self.process_batch = process_batch
+        self.max_batch = max_batch
+        self.queue: asyncio.Queue[tuple[Incoming, asyncio.Future[str]]] = asyncio.Queue()
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mllp-db")
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            # let queued work finish first
+            while not self.queue.empty():
+                await asyncio.sleep(0.01)
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        self.executor.shutdown(wait=True)
+
+    async def submit(self, raw: bytes, peer: str) -> str:
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        await self.queue.put((Incoming(raw, peer, timezone.now()), future))
+        return await future
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = [await self.queue.get()]
+            while len(batch) < self.max_batch and not self.queue.empty():
+                batch.append(self.queue.get_nowait())
+            items = [item for item, _ in batch]
+            try:
+                acks = await loop.run_in_executor(self.executor, self.process_batch, items)
+            except Exception:  # the processor answers every message itself; this is the last guard
+                log.exception("MLLP batch failed")
+                acks = [_generic_ack("AE", "Temporary error storing the message; please send it again.")
+                        for _ in items]
+            for (_, future), ack in zip(batch, acks, strict=True):
+                if not future.done():
+                    future.set_result(ack)
+
+
+class MLLPServer:
+    """asyncio TCP server speaking MLLP; one ACK per frame, in order, on the same connection."""
+
+    def __init__(self, ingestor: Ingestor, *, host: str = "0.0.0.0", port: int = 2575,  # noqa: S104
+                 idle_timeout: float = IDLE_TIMEOUT_S) -> None:
+        self.ingestor = ingestor
+        self.host, self.port = host, port
+        self.idle_timeout = idle_timeout
+        self.server: asyncio.base_events.Server | None = None
+        self.connections = 0
+
+    async def start(self) -> None:
+        self.ingestor.start()
+        self.server = await asyncio.start_server(self._handle, self.host, self.port)
+        sock = self.server.sockets[0].getsockname()
+        self.port = sock[1]
+        log.info("MLLP listener on %s:%s", sock[0], sock[1])
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+        await self.ingestor.stop()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peername = writer.get_extra_info("peername")
+        peer = f"{peername[0]}:{peername[1]}" if peername else ""
+        frames = FrameReader()
+        self.connections += 1
+        try:
+            while True:
+                try:
+                    data = await asyncio.wait_for(reader.read(65536), self.idle_timeout)
+                except (TimeoutError, ConnectionError):
+                    break
+                if not data:
+                    break
+                for frame in frames.feed(data):
+                    if isinstance(frame, FrameError):
+                        ack = _generic_ack("AR", frame.reason)
+                    else:
+                        ack = await self.ingestor.submit(frame, peer)
+                    writer.write(wrap(ack.encode("utf-8")))
+                    await writer.drain()
+            if frames.has_partial:
+                # The monitor got no ACK for it and will send it again; nothing was stored.
+                log.info("MLLP %s disconnected in the middle of a frame; dropped it", peer)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            log.info("MLLP %s connection lost", peer)
+        finally:
+            self.connections -= 1
+            writer.close()
+            try:
+                await writer.wait_closed()
+            except (ConnectionError, OSError):
+                pass
+
+
+async def send_messages(host: str, port: int, messages: Sequence[str], *, timeout: float = 10.0) -> list[str]:
+    """A minimal MLLP client: send each message and wait for its ACK (simulator, bench, tests)."""
+    reader, writer = await asyncio.open_connection(host, port)
+    acks: list[str] = []
+    try:
+        frames = FrameReader()
+        for message in messages:
+            writer.write(wrap(message.encode("utf-8")))
+            await writer.drain()
+            got: list[bytes] = []
+            while not got:
+                data = await asyncio.wait_for(reader.read(65536), timeout)
+                if not data:
+                    raise ConnectionError("The listener closed the connection.")
+                got = [f for f in frames.feed(data) if isinstance(f, bytes)]
+            acks.extend(f.decode("utf-8") for f in got)
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    return acks

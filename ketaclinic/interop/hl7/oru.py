@@ -1,0 +1,231 @@
+"""HL7 v2 ORU^R01 vitals from bedside monitors: parsing and acknowledgements (pure; no database).
+
+A monitor names itself in OBX-18 (equipment instance) or in PV1-3 (assigned location: point of
+care ^ room ^ bed); the first non-empty of OBX-18, PV1-3.3, PV1-3.1 is the device id matched
+against Chair.monitor_device_id. Readings are recognised by LOINC or IEEE 11073 (MDC) codes in
+OBX-3; times come from OBX-14, then OBR-7, then MSH-7 (clinic time when no offset is given).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import hl7
+
+# OBX-3 code (LOINC or MDC) → VitalSign field
+VITAL_CODES: dict[str, str] = {
+    "8480-6": "systolic", "150021": "systolic", "MDC_PRESS_BLD_NONINV_SYS": "systolic",
+    "8462-4": "diastolic", "150022": "diastolic", "MDC_PRESS_BLD_NONINV_DIA": "diastolic",
+    "8867-4": "heart_rate", "147842": "heart_rate", "MDC_ECG_HEART_RATE": "heart_rate",
+    "149530": "heart_rate", "MDC_PULS_OXIM_PULS_RATE": "heart_rate",
+    "59408-5": "spo2", "2708-6": "spo2", "150456": "spo2", "MDC_PULS_OXIM_SAT_O2": "spo2",
+    "9279-1": "respiratory_rate", "151562": "respiratory_rate", "MDC_RESP_RATE": "respiratory_rate",
+}
+# Result status (OBX-11) values that are real measurements; others (X cannot obtain, D delete…) are skipped.
+USABLE_RESULT_STATUS = {"", "F", "R", "C", "P"}
+
+
+class MessageError(ValueError):
+    """The message cannot be used. `code` is the ACK code to answer with (AR reject, AE error)."""
+
+    def __init__(self, reason: str, code: str = "AR") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+
+
+@dataclass
+class OruMessage:
+    control_id: str
+    sending_app: str
+    sending_facility: str
+    receiving_app: str
+    receiving_facility: str
+    version: str
+    device_id: str
+    taken_at: datetime | None
+    readings: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Header:
+    """The bits of MSH needed to acknowledge even a message we cannot otherwise use."""
+
+    control_id: str
+    sending_app: str
+    sending_facility: str
+    receiving_app: str
+    receiving_facility: str
+    version: str
+    message_type: str
+
+
+def fallback_control_id(raw: str) -> str:
+    """A stable id for a message without MSH-10, so re-sends of it are still stored once."""
+    return "sha1:" + hashlib.sha1(raw.encode("utf-8", "replace")).hexdigest()[:32]  # noqa: S324 - an id, not security
+
+
+def read_header(text: str) -> Header:
+    """MSH fields by plain splitting (works even when python-hl7 cannot parse the rest)."""
+    first = text.lstrip("\r\n").split("\r", 1)[0]
+    if not first.startswith("MSH") or len(first) < 8:
+        raise MessageError("The message does not start with an MSH segment.")
+    sep = first[3]
+    fields = first.split(sep)
+    # MSH-1 is the separator itself, so MSH-n is fields[n-1]
+    def get(n: int) -> str:
+        return fields[n - 1].strip() if len(fields) >= n else ""
+
+    comp = get(2)[:1] or "^"
+    return Header(control_id=get(10)[:64], sending_app=get(3).split(comp)[0][:100],
+                  sending_facility=get(4).split(comp)[0][:100], receiving_app=get(5).split(comp)[0][:100],
+                  receiving_facility=get(6).split(comp)[0][:100], version=get(12).split(comp)[0] or "2.5",
+                  message_type=get(9))
+
+
+def parse_ts(value: str, zone: ZoneInfo) -> datetime | None:
+    """HL7 TS (YYYYMMDD[HH[MM[SS[.S…]]]][+/-ZZZZ]) → aware UTC datetime; None when empty."""
+    value = value.strip().split("^")[0]
+    if not value:
+        return None
+    offset = None
+    for sign in ("+", "-"):
+        if sign in value[8:]:
+            idx = value.rindex(sign)
+            value, off = value[:idx], value[idx + 1:]
+            if len(off) != 4 or not off.isdigit():
+                raise MessageError(f"Bad time zone offset in time {value!r}.")
+            minutes = int(off[:2]) * 60 + int(off[2:])
+            offset = timezone(timedelta(minutes=minutes if sign == "+" else -minutes))
+            break
+    main, _, frac = value.partition(".")
+    if not main.isdigit() or len(main) not in (8, 10, 12, 14):
+        raise MessageError(f"Bad time {value!r}: expected YYYYMMDDHHMMSS.")
+    padded = main.ljust(14, "0")
+    try:
+        naive = datetime(  # noqa: DTZ001 - the zone is attached just belowint(padded[0:4]), int(padded[4:6]), int(padded[6:8]), int(padded[8:10]),
+                         int(padded[10:12]), int(padded[12:14]),
+                         int((frac + "000000")[:6]) if frac.isdigit() else 0)
+    except ValueError:
+        raise MessageError(f"Bad time {value!r}.") from None
+    aware = naive.replace(tzinfo=offset or zone)
+    return aware.astimezone(UTC)
+
+
+def _str(value: Any) -> str:
+    return str(value).strip() if value is not None else ""
+
+
+def parse_oru(text: str, zone: ZoneInfo) -> OruMessage:
+    """Parse one ORU^R01. Raises MessageError (AR) for anything that is not a usable ORU^R01."""
+    header = read_header(text)
+    kind = header.message_type.split("^")
+    if kind[:2] != ["ORU", "R01"]:
+        raise MessageError(f"Only ORU^R01 observation messages are accepted, not {header.message_type or 'none'}.")
+    if not header.control_id:
+        raise MessageError("MSH-10 (message control id) is empty.")
+    try:
+        msg = hl7.parse(text.replace("\n", "\r"))
+    except Exception as exc:  # noqa: BLE001 - python-hl7 raises several types for malformed input
+        raise MessageError(f"The message could not be parsed ({type(exc).__name__}).") from None
+
+    device = ""
+    pv1_bed = ""
+    obr_time = ""
+    try:
+        pv1 = msg.segment("PV1")
+        pv1_bed = _str(pv1(3)(1)(3)) or _str(pv1(3)(1)(1))
+    except (KeyError, IndexError):
+        pass
+    try:
+        obr_time = _str(msg.segment("OBR")[7])
+    except (KeyError, IndexError):
+        pass
+    readings: dict[str, int] = {}
+    skipped: list[str] = []
+    obx_time: datetime | None = None
+    for obx in msg.segments("OBX") if any(str(s[0]) == "OBX" for s in msg) else []:
+        code = _str(obx(3)(1)(1)) if len(obx) > 3 else ""
+        if len(obx) > 18 and not device:
+            device = _str(obx(18)(1)(1))
+        name = VITAL_CODES.get(code)
+        status = _str(obx[11]).upper() if len(obx) > 11 else ""
+        if name is None:
+            skipped.append(code or "(no code)")
+            continue
+        if status not in USABLE_RESULT_STATUS:
+            skipped.append(f"{code} status {status}")
+            continue
+        raw_value = _str(obx[5]) if len(obx) > 5 else ""
+        try:
+            number = Decimal(raw_value)
+        except InvalidOperation:
+            raise MessageError(f"OBX {code}: value {raw_value!r} is not a number.", "AE") from None
+        if not number.is_finite() or not 0 <= number <= 1000:
+            raise MessageError(f"OBX {code}: value {raw_value!r} is out of range.", "AE")
+        readings[name] = int(number.to_integral_value())
+        if len(obx) > 14 and obx_time is None:
+            obx_time = parse_ts(_str(obx[14]), zone)
+    taken_at = obx_time or parse_ts(obr_time, zone) or parse_ts(_msh7(text), zone)
+    return OruMessage(control_id=header.control_id, sending_app=header.sending_app,
+                      sending_facility=header.sending_facility, receiving_app=header.receiving_app,
+                      receiving_facility=header.receiving_facility, version=header.version,
+                      device_id=(device or pv1_bed)[:64], taken_at=taken_at, readings=readings, skipped=skipped)
+
+
+def _msh7(text: str) -> str:
+    first = text.lstrip("\r\n").split("\r", 1)[0]
+    fields = first.split(first[3])
+    return fields[6] if len(fields) > 6 else ""
+
+
+def _escape(text: str) -> str:
+    """HL7 escape sequences for the delimiters, and no segment breaks inside a text field."""
+    out = text.replace("\\", "\\E\\").replace("|", "\\F\\").replace("^", "\\S\\").replace("&", "\\T\\")
+    return out.replace("~", "\\R\\").replace("\r", " ").replace("\n", " ")[:200]
+
+
+def build_ack(header: Header | None, code: str, text: str, *, now: datetime, ack_id: str,
+              facility: str = "") -> str:
+    """An ACK for `header` (or a generic one when the header could not be read)."""
+    h = header or Header("", "", "", "", "", "2.5", "")
+    stamp = now.astimezone(UTC).strftime("%Y%m%d%H%M%S+0000")
+    segments = [
+        f"MSH|^~\\&|KETACLINIC|{_escape(facility or h.receiving_facility)}|{_escape(h.sending_app)}|"
+        f"{_escape(h.sending_facility)}|{stamp}||ACK^R01^ACK|{ack_id}|P|{_escape(h.version) or '2.5'}",
+        f"MSA|{code}|{_escape(h.control_id)}|{_escape(text)}",
+    ]
+    if code != "AA":
+        # ERR-3 HL7 error code (207 application internal error, 100 segment sequence, 200 unsupported),
+        # ERR-4 severity E
+        err = "207^Application internal error^HL70357" if code == "AE" else "200^Unsupported message^HL70357"
+        segments.append(f"ERR|||{err}|E||||{_escape(text)}")
+    return "\r".join(segments) + "\r"
+
+
+def build_oru(*, device_id: str, control_id: str, readings: dict[str, int], taken_at: datetime,
+              sending_app: str = "BEDSIDE", facility: str = "KETACLINIC") -> str:
+    """An ORU^R01 as a bedside monitor sends it (simulator, benches and tests)."""
+    stamp = taken_at.astimezone(UTC).strftime("%Y%m%d%H%M%S+0000")
+    loinc = {"systolic": ("8480-6", "Systolic blood pressure", "mm[Hg]"),
+             "diastolic": ("8462-4", "Diastolic blood pressure", "mm[Hg]"),
+             "heart_rate": ("8867-4", "Heart rate", "/min"),
+             "spo2": ("59408-5", "Oxygen saturation by pulse oximetry", "%"),
+             "respiratory_rate": ("9279-1", "Respiratory rate", "/min")}
+    segments = [
+        f"MSH|^~\\&|{sending_app}|{device_id}|KETACLINIC|{facility}|{stamp}||ORU^R01^ORU_R01|{control_id}|P|2.5|||"
+        f"AL|NE||UNICODE UTF-8",
+        "PID|1||UNKNOWN",
+        f"PV1|1|O|INFUSION^^{device_id}",
+        f"OBR|1|||VITALS^Vital signs^L|||{stamp}",
+    ]
+    for n, (name, value) in enumerate(readings.items(), start=1):
+        code, text, unit = loinc[name]
+        segments.append(f"OBX|{n}|NM|{code}^{text}^LN||{value}|{unit}^^UCUM|||||F|||{stamp}||||{device_id}")
+    return "\r".join(segments) + "\r"

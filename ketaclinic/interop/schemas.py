@@ -1,0 +1,136 @@
+"""Request and response shapes of the JSON API (they are the OpenAPI schema)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from django.utils import timezone
+from ninja import Field, Schema
+from pydantic import AfterValidator, AwareDatetime
+
+# Bounded so no value from outside can overflow the database or a date conversion.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Printable text only: NUL and other control characters are refused before they reach the database.
+PLAIN = r"^[^\x00-\x1f\x7f]*$"
+
+
+def _reasonable_instant(value: datetime) -> datetime:
+    if not 1900 <= value.year <= 2200:
+        raise ValueError("must be between the years 1900 and 2200")
+    return value
+
+
+def _reasonable_birth_date(value: date) -> date:
+    if not date(1900, 1, 1) <= value <= timezone.localdate():
+        raise ValueError("must be a past date after 1900")
+    return value
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_reasonable_instant)]
+BirthDate = Annotated[date, AfterValidator(_reasonable_birth_date)]
+
+
+class ErrorOut(Schema):
+    detail: str | list[dict] = Field(..., description="What went wrong, in words (or a list of field errors).")
+
+
+class MeOut(Schema):
+    kind: Literal["token", "session"]
+    name: str
+    clinic_ids: list[int]
+    scope: Literal["read", "write"]
+
+
+class PatientOut(Schema):
+    id: int
+    clinic_id: int
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    sex_at_birth: str
+    email: str
+    phone: str
+    preferred_language: str
+    stage: str
+    created_at: datetime
+
+
+class PatientIn(Schema):
+    first_name: str = Field(..., min_length=1, max_length=100, pattern=PLAIN)
+    last_name: str = Field(..., min_length=1, max_length=100, pattern=PLAIN)
+    date_of_birth: BirthDate
+    sex_at_birth: Literal["female", "male"]
+    email: str = Field("", max_length=254, pattern=r"^$|^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[A-Za-z]{2,}$")
+    phone: str = Field("", max_length=40, pattern=PLAIN)
+    preferred_language: Literal["en", "es"] = "en"
+
+
+class CourseOut(Schema):
+    id: int
+    patient_id: int
+    kind: str
+    status: str
+    indication_code: str
+    planned_visits: int
+    earliest_on: date
+    created_at: datetime
+
+
+class VisitOut(Schema):
+    id: int
+    patient_id: int
+    course_id: int
+    number: int
+    chair_id: int | None
+    chair_name: str | None
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+
+
+class ChairOut(Schema):
+    id: int
+    name: str
+    monitor_device_id: str
+    active: bool
+
+
+class VitalOut(Schema):
+    id: int
+    visit_id: int
+    taken_at: datetime
+    phase: str
+    systolic: int | None
+    diastolic: int | None
+    heart_rate: int | None
+    spo2: int | None
+    respiratory_rate: int | None
+    source: str
+    device_id: str
+    confirmed_at: datetime | None
+
+
+class Page(Schema):
+    count: int = Field(..., description="How many match, over all pages.")
+
+
+class PatientPage(Page):
+    items: list[PatientOut]
+
+
+class CoursePage(Page):
+    items: list[CourseOut]
+
+
+class VisitPage(Page):
+    items: list[VisitOut]
+
+
+class ChairPage(Page):
+    items: list[ChairOut]
+
+
+class VitalPage(Page):
+    items: list[VitalOut]

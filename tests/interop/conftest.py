@@ -1,0 +1,74 @@
+"""Fixtures for interop tests: API tokens, a chair with a bedside monitor and a visit in it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from ketaclinic.accounts.models import User
+from ketaclinic.clinics.models import Clinic
+from ketaclinic.courses.actions import do_create_course
+from ketaclinic.interop.actions import do_create_api_token
+from ketaclinic.patients.models import Patient
+from ketaclinic.schedule.actions import do_book_visit, do_create_chair, do_set_visit_status
+from ketaclinic.schedule.models import Chair, Visit
+from tests.factories import make_staff
+
+MONITOR_ID = "MON-0001"
+
+
+def bearer(raw: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+@pytest.fixture
+def read_token(clinic: Clinic, admin_user: User) -> str:
+    """A read-only token of `clinic`."""
+    return do_create_api_token(admin_user, clinic, name="Research export", scope="read")[1]
+
+
+@pytest.fixture
+def write_token(clinic: Clinic, admin_user: User) -> str:
+    """A read-write token of `clinic`."""
+    return do_create_api_token(admin_user, clinic, name="EHR referrals", scope="write")[1]
+
+
+@pytest.fixture
+def other_clinic_token(other_clinic: Clinic) -> str:
+    """A read-write token of another clinic: must see nothing of `clinic`."""
+    from ketaclinic.accounts.roles import Role
+
+    other_admin = make_staff(other_clinic, Role.ADMIN)
+    return do_create_api_token(other_admin, other_clinic, name="Other EHR", scope="write")[1]
+
+
+@pytest.fixture
+def api() -> Client:
+    return Client()
+
+
+@pytest.fixture
+def monitored_chair(clinic: Clinic) -> Chair:
+    return do_create_chair(None, clinic, "Chair 1", monitor_device_id=MONITOR_ID)
+
+
+def book_visit(patient: Patient, chair: Chair, provider: User, front_desk: User, *, status: str = "infusing",
+               starts_at: Any = None, code: str = "F33.2") -> Visit:
+    """A visit of `patient` in `chair`, moved to `status` (built through the actions)."""
+    starts_at = starts_at or timezone.now() - timedelta(minutes=20)
+    course = patient.courses.first() or do_create_course(provider, patient, indication_code=code,
+                                                         earliest_on=starts_at.date())
+    visit = do_book_visit(front_desk, course, chair, starts_at)
+    if status != "booked":
+        do_set_visit_status(front_desk, visit, status)
+    return visit
+
+
+@pytest.fixture
+def visit_in_chair(patient: Patient, monitored_chair: Chair, provider: User, front_desk: User) -> Visit:
+    """`patient` infusing in the monitored chair right now."""
+    return book_visit(patient, monitored_chair, provider, front_desk)
