@@ -1,0 +1,151 @@
+"""Referral writes: front-desk referral, public self-referral and its check by the front desk."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from ketaclinic.accounts.models import User
+from ketaclinic.accounts.roles import Perm, require_perm
+from ketaclinic.audit.log import record_event
+from ketaclinic.clinics.models import Clinic
+from ketaclinic.patients.actions import DuplicatePatient, do_invite_patient, do_register_patient
+from ketaclinic.patients.models import Patient
+from ketaclinic.protocol.errors import InputError
+from ketaclinic.protocol.indications import normalize_code
+from ketaclinic.screening.actions.common import ScreeningError, ensure_case
+from ketaclinic.screening.actions.intake import do_upload_document
+from ketaclinic.screening.models import DocumentKind, Referral, ReferralSource, SelfReferral
+
+SELF_REFERRALS_PER_HOUR = 3  # per client address; a family may share one address, a bot sends hundreds
+
+
+class RateLimited(ScreeningError):
+    pass
+
+
+def _clean_code(code: str) -> str:
+    if not code.strip():
+        return ""
+    try:
+        return normalize_code(code)
+    except InputError as exc:
+        raise ScreeningError(f"Indication code: {exc.message}.") from None
+
+
+@transaction.atomic
+def do_refer_patient(acting_user: User, clinic: Clinic, *, first_name: str, last_name: str, date_of_birth: date,
+                     sex_at_birth: str, email: str = "", phone: str = "", preferred_language: str = "en",
+                     referring_clinician: str = "", referring_practice: str = "", referring_phone: str = "",
+                     referring_email: str = "", indication_code: str = "", reason: str = "",
+                     documents: list[UploadedFile] | None = None, invite: bool = True,
+                     now: datetime | None = None) -> Referral:
+    """Enter a clinician referral: registers the patient, opens screening, attaches documents, invites.
+
+    Who: front desk, provider, medical director. Raises DuplicatePatient (a second submit is
+    refused the same way), ScreeningError (bad indication code). Writes: Patient, ScreeningCase,
+    Referral, ScreeningDocument, Invitation, AuditEvent. After commit: invitation email.
+    """
+    require_perm(acting_user, clinic, Perm.REGISTER_PATIENTS)
+    now = now or timezone.now()
+    code = _clean_code(indication_code)
+    patient = do_register_patient(acting_user, clinic, first_name=first_name, last_name=last_name,
+                                  date_of_birth=date_of_birth, sex_at_birth=sex_at_birth, email=email, phone=phone,
+                                  preferred_language=preferred_language, now=now)
+    referral = _open_referral(acting_user, patient, ReferralSource.CLINICIAN, now,
+                              referring_clinician=referring_clinician, referring_practice=referring_practice,
+                              referring_phone=referring_phone,
+                              referring_email=referring_email, indication_code=code, reason=reason)
+    for upload in documents or []:
+        do_upload_document(acting_user, patient, upload, kind=DocumentKind.REFERRAL, now=now)
+    if invite and patient.email:
+        do_invite_patient(acting_user, patient, now=now)
+    return referral
+
+
+def _open_referral(acting_user: User, patient: Patient, source: str, now: datetime, **fields: Any) -> Referral:
+    case = ensure_case(acting_user, patient, now)
+    referral = Referral.objects.create(clinic=patient.clinic, patient=patient, case=case, source=source,
+                                       created_at=now, created_by=acting_user, **fields)
+    record_event(acting_user, "REFERRAL_RECORDED", patient=patient, obj=referral, at=now,
+                 details={"source": source, "indication": fields.get("indication_code", ""),
+                          "referrer": fields.get("referring_clinician", "")})
+    return referral
+
+
+@transaction.atomic
+def do_submit_self_referral(clinic: Clinic, *, first_name: str, last_name: str, date_of_birth: date,
+                            sex_at_birth: str, email: str, phone: str = "", reason: str = "", ip: str | None = None,
+                            now: datetime | None = None) -> SelfReferral:
+    """A member of the public asks to be seen. Anonymous; the front desk checks it before a chart is made.
+
+    At most SELF_REFERRALS_PER_HOUR per client address (raises RateLimited). The same email
+    sent again while the first is still new returns the first (no duplicates).
+    Writes: SelfReferral, AuditEvent (actor anonymous).
+    """
+    now = now or timezone.now()
+    email = email.strip().lower()
+    existing = SelfReferral.objects.filter(clinic=clinic, email=email, status=SelfReferral.Status.NEW).first()
+    if existing is not None:
+        return existing
+    if ip and SelfReferral.objects.filter(ip=ip, created_at__gte=now - timedelta(hours=1)).count() \
+            >= SELF_REFERRALS_PER_HOUR:
+        raise RateLimited("We have received several requests from this connection. Please try again in an hour, "
+                          "or call the clinic.")
+    request = SelfReferral.objects.create(clinic=clinic, first_name=first_name.strip(), last_name=last_name.strip(),
+                                          date_of_birth=date_of_birth, sex_at_birth=sex_at_birth, email=email,
+                                          phone=phone.strip(), reason=reason.strip(), ip=ip, created_at=now)
+    record_event(None, "SELF_REFERRAL_RECEIVED", clinic=clinic, obj=request, at=now)
+    return request
+
+
+@transaction.atomic
+def do_accept_self_referral(acting_user: User, self_referral: SelfReferral, *,
+                            now: datetime | None = None) -> Referral:
+    """Front desk accepts a self-referral: registers the patient, opens screening, sends the portal invitation.
+
+    Raises DuplicatePatient when the person is already registered, ScreeningError when it was
+    already handled (double submit). After commit: invitation email.
+    """
+    require_perm(acting_user, self_referral.clinic, Perm.REGISTER_PATIENTS)
+    now = now or timezone.now()
+    request = SelfReferral.objects.select_for_update().get(pk=self_referral.pk)
+    if request.status != SelfReferral.Status.NEW:
+        raise ScreeningError("This request was already handled.")
+    patient = do_register_patient(acting_user, request.clinic, first_name=request.first_name,
+                                  last_name=request.last_name, date_of_birth=request.date_of_birth,
+                                  sex_at_birth=request.sex_at_birth, email=request.email, phone=request.phone, now=now)
+    referral = _open_referral(acting_user, patient, ReferralSource.SELF, now, reason=request.reason)
+    do_invite_patient(acting_user, patient, now=now)
+    request.status = SelfReferral.Status.ACCEPTED
+    request.handled_at, request.handled_by, request.patient = now, acting_user, patient
+    request.save(update_fields=["status", "handled_at", "handled_by", "patient"])
+    record_event(acting_user, "SELF_REFERRAL_ACCEPTED", patient=patient, obj=request, at=now)
+    return referral
+
+
+@transaction.atomic
+def do_dismiss_self_referral(acting_user: User, self_referral: SelfReferral, *, note: str,
+                             now: datetime | None = None) -> SelfReferral:
+    """Front desk sets a self-referral aside (spam, duplicate, already a patient), saying why."""
+    require_perm(acting_user, self_referral.clinic, Perm.REGISTER_PATIENTS)
+    if not note.strip():
+        raise ScreeningError("Say why this request is set aside.")
+    request = SelfReferral.objects.select_for_update().get(pk=self_referral.pk)
+    if request.status != SelfReferral.Status.NEW:
+        raise ScreeningError("This request was already handled.")
+    request.status = SelfReferral.Status.DISMISSED
+    request.handled_at, request.handled_by = now or timezone.now(), acting_user
+    request.handled_note = note.strip()[:300]
+    request.save(update_fields=["status", "handled_at", "handled_by", "handled_note"])
+    record_event(acting_user, "SELF_REFERRAL_DISMISSED", clinic=request.clinic, obj=request, at=request.handled_at,
+                 details={"note": request.handled_note})
+    return request
+
+
+__all__ = ["DuplicatePatient", "RateLimited", "do_accept_self_referral", "do_dismiss_self_referral",
+           "do_refer_patient", "do_submit_self_referral"]

@@ -1,0 +1,203 @@
+"""The provider's side: decisions (approve / decline / defer) and clearance requests."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import partial
+
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from ketaclinic.accounts.models import User
+from ketaclinic.accounts.roles import Perm, require_perm
+from ketaclinic.audit.log import record_event
+from ketaclinic.courses.actions import do_create_course
+from ketaclinic.patients.actions import do_set_patient_stage
+from ketaclinic.patients.models import Patient, Stage
+from ketaclinic.protocol.errors import InputError
+from ketaclinic.protocol.indications import normalize_code
+from ketaclinic.screening.actions.common import ScreeningError, ensure_case, set_case_status
+from ketaclinic.screening.actions.intake import do_upload_document
+from ketaclinic.screening.models import (
+    CaseStatus,
+    ClearanceRequest,
+    ClearanceStatus,
+    Decision,
+    DocumentKind,
+    EligibilityAssessment,
+    ScreeningDecision,
+)
+
+DECIDABLE = (CaseStatus.READY, CaseStatus.CLEARANCE, CaseStatus.DEFERRED, CaseStatus.INTAKE, CaseStatus.REFERRED)
+
+
+@transaction.atomic
+def do_decide_screening(acting_user: User, patient: Patient, *, decision: str, reason: str, patient_message: str = "",
+                        assessment_version: int | None = None, indication_code: str = "",
+                        earliest_on: date | None = None, holds_reviewed: bool = False,
+                        now: datetime | None = None) -> ScreeningDecision:
+    """A provider approves, declines or defers a screening, with a reason.
+
+    Approve needs: a rules run that the provider saw (`assessment_version` is still the latest;
+    otherwise the history changed under them), no contraindicated finding, hold and caution findings
+    confirmed as reviewed, and no clearance still outstanding. Approval creates the treatment course
+    (waiting for scheduling) and moves the patient to "approved"; decline moves them to "declined".
+    Who: provider, medical director. Writes: ScreeningDecision, ScreeningCase, TreatmentCourse,
+    Patient.stage, AuditEvent. Raises ScreeningError (already decided, missing reason, blocked).
+    """
+    require_perm(acting_user, patient.clinic, Perm.PRESCRIBE)
+    now = now or timezone.now()
+    if decision not in Decision.values:
+        raise ScreeningError("Choose approve, decline or defer.")
+    if not reason.strip():
+        raise ScreeningError("Write the reason for your decision.")
+    patient = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
+    case = ensure_case(acting_user, patient, now)
+    if case.status not in DECIDABLE:
+        raise ScreeningError(f"This screening is {case.get_status_display().lower()}; it cannot be decided now.")
+    latest = EligibilityAssessment.objects.filter(patient=patient).order_by("-version").first()
+    if assessment_version is not None and (latest is None or latest.version != assessment_version):
+        raise ScreeningError("The health history changed while you were reviewing. Look at the new findings and "
+                             "decide again.")
+    course = None
+    if decision == Decision.APPROVE:
+        if latest is None:
+            raise ScreeningError("Run the eligibility rules before approving.")
+        contraindicated = [f for f in latest.findings if f["severity"] == "contraindicated"]
+        if contraindicated:
+            raise ScreeningError("Approval is blocked by a contraindication: "
+                                 + "; ".join(f["message"] for f in contraindicated))
+        if any(f["severity"] in ("hold", "caution") for f in latest.findings) and not holds_reviewed:
+            raise ScreeningError("Confirm that you reviewed every hold and caution finding.")
+        outstanding = ClearanceRequest.objects.filter(case=case).exclude(status=ClearanceStatus.ACCEPTED)
+        if outstanding.exists():
+            raise ScreeningError("A clearance request is still outstanding. Accept the reply first.")
+        indications = latest.inputs.get("indications", [])
+        try:
+            code = normalize_code(indication_code) if indication_code.strip() else ""
+            code = code or (indications[0] if indications else "")
+        except InputError as exc:
+            raise ScreeningError(f"Indication: {exc.message}.") from None
+        if not code:
+            raise ScreeningError("Choose the indication for the treatment course.")
+        course = do_create_course(acting_user, patient, indication_code=code,
+                                  earliest_on=earliest_on or now.astimezone(patient.clinic.zone).date(),
+                                  notes=f"Approved at screening: {reason.strip()}"[:2000], now=now)
+    row = ScreeningDecision.objects.create(case=case, patient=patient, decision=decision, reason=reason.strip(),
+                                           patient_message=patient_message.strip(), assessment=latest, course=course,
+                                           decided_at=now, decided_by=acting_user)
+    new_status = {Decision.APPROVE: CaseStatus.APPROVED, Decision.DECLINE: CaseStatus.DECLINED,
+                  Decision.DEFER: CaseStatus.DEFERRED}[Decision(decision)]
+    set_case_status(acting_user, case, new_status, now, reason.strip())
+    if decision == Decision.APPROVE:
+        do_set_patient_stage(acting_user, patient, Stage.APPROVED, reason="screening approved", now=now)
+    elif decision == Decision.DECLINE:
+        do_set_patient_stage(acting_user, patient, Stage.DECLINED, reason="screening declined", now=now)
+    elif patient.stage == Stage.REFERRED:
+        do_set_patient_stage(acting_user, patient, Stage.SCREENING, reason="screening deferred", now=now)
+    record_event(acting_user, "SCREENING_DECIDED", patient=patient, obj=row, at=now,
+                 details={"decision": decision, "reason": row.reason, "assessment": latest.version if latest else None,
+                          "course": course.pk if course else None, "holds_reviewed": holds_reviewed})
+    return row
+
+
+def _send_clearance_email(clearance_id: int) -> None:
+    """After commit: email the letter, then record when it went (a failed send leaves emailed_at empty)."""
+    clearance = ClearanceRequest.objects.select_related("patient__clinic").get(pk=clearance_id)
+    clinic = clearance.patient.clinic
+    send_mail(f"Medical clearance request from {clinic.name}", clearance.letter, None, [clearance.recipient_email])
+    ClearanceRequest.objects.filter(pk=clearance_id, emailed_at__isnull=True).update(emailed_at=timezone.now())
+
+
+@transaction.atomic
+def do_request_clearance(acting_user: User, patient: Patient, *, recipient_kind: str, recipient_name: str,
+                         question: str, recipient_email: str = "", recipient_fax: str = "",
+                         now: datetime | None = None) -> ClearanceRequest:
+    """Ask a primary care doctor or cardiologist for clearance; the case waits for the reply.
+
+    Who: provider, medical director. Writes: ClearanceRequest (with the generated letter),
+    ScreeningCase status, AuditEvent. After commit: the letter by email when an address is given.
+    """
+    require_perm(acting_user, patient.clinic, Perm.PRESCRIBE)
+    now = now or timezone.now()
+    if recipient_kind not in ClearanceRequest.Recipient.values:
+        raise ScreeningError("Choose who the request goes to.")
+    if not recipient_name.strip():
+        raise ScreeningError("Enter the clinician's name.")
+    if not question.strip():
+        raise ScreeningError("Write what you need the clinician to confirm.")
+    patient = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
+    case = ensure_case(acting_user, patient, now)
+    if case.status in (CaseStatus.APPROVED, CaseStatus.DECLINED):
+        raise ScreeningError("This screening is already decided.")
+    duplicate = ClearanceRequest.objects.filter(case=case, recipient_name__iexact=recipient_name.strip(),
+                                                question=question.strip(), status=ClearanceStatus.REQUESTED).first()
+    if duplicate is not None:
+        return duplicate
+    letter = render_to_string("screening/clearance_letter.txt", {
+        "clinic": patient.clinic, "patient": patient, "recipient_name": recipient_name.strip(),
+        "recipient_kind": ClearanceRequest.Recipient(recipient_kind).label, "question": question.strip(),
+        "provider": acting_user, "today": now.astimezone(patient.clinic.zone).date(),
+    })
+    clearance = ClearanceRequest.objects.create(
+        case=case, patient=patient, recipient_kind=recipient_kind, recipient_name=recipient_name.strip(),
+        recipient_email=recipient_email.strip(), recipient_fax=recipient_fax.strip(), question=question.strip(),
+        letter=letter, requested_at=now, requested_by=acting_user)
+    set_case_status(acting_user, case, CaseStatus.CLEARANCE, now, "clearance requested")
+    record_event(acting_user, "CLEARANCE_REQUESTED", patient=patient, obj=clearance, at=now,
+                 details={"to": clearance.recipient_name, "kind": recipient_kind,
+                          "email": bool(clearance.recipient_email)})
+    if clearance.recipient_email:
+        transaction.on_commit(partial(_send_clearance_email, clearance.pk))
+    return clearance
+
+
+@transaction.atomic
+def do_record_clearance_reply(acting_user: User, clearance: ClearanceRequest, *, upload: UploadedFile | None,
+                              note: str = "", now: datetime | None = None) -> ClearanceRequest:
+    """Attach the clinician's reply (a file and/or a note). Who: nurse, provider, medical director."""
+    require_perm(acting_user, clearance.patient.clinic, Perm.CHART)
+    now = now or timezone.now()
+    if upload is None and not note.strip():
+        raise ScreeningError("Attach the reply or write what the clinician said.")
+    clearance = ClearanceRequest.objects.select_for_update().select_related("patient__clinic").get(pk=clearance.pk)
+    if clearance.status != ClearanceStatus.REQUESTED:
+        raise ScreeningError("A reply is already recorded for this request.")
+    if upload is not None:
+        clearance.reply_document = do_upload_document(acting_user, clearance.patient, upload,
+                                                      kind=DocumentKind.CLEARANCE_REPLY, now=now)
+    clearance.status = ClearanceStatus.RECEIVED
+    clearance.received_at, clearance.received_by = now, acting_user
+    clearance.note = note.strip()
+    clearance.save(update_fields=["reply_document", "status", "received_at", "received_by", "note"])
+    record_event(acting_user, "CLEARANCE_REPLY_RECORDED", patient=clearance.patient, obj=clearance, at=now,
+                 details={"document": clearance.reply_document_id, "note": clearance.note})
+    return clearance
+
+
+@transaction.atomic
+def do_accept_clearance(acting_user: User, clearance: ClearanceRequest, *, note: str = "",
+                        now: datetime | None = None) -> ClearanceRequest:
+    """The provider accepts the reply; when no other request is open the case is ready for review again."""
+    require_perm(acting_user, clearance.patient.clinic, Perm.PRESCRIBE)
+    now = now or timezone.now()
+    clearance = ClearanceRequest.objects.select_for_update().select_related("case", "patient__clinic").get(
+        pk=clearance.pk)
+    if clearance.status != ClearanceStatus.RECEIVED:
+        raise ScreeningError("Record the reply before accepting it." if clearance.status == ClearanceStatus.REQUESTED
+                             else "This clearance was already accepted.")
+    clearance.status = ClearanceStatus.ACCEPTED
+    clearance.accepted_at, clearance.accepted_by = now, acting_user
+    if note.strip():
+        clearance.note = f"{clearance.note}\n{note.strip()}".strip()
+    clearance.save(update_fields=["status", "accepted_at", "accepted_by", "note"])
+    record_event(acting_user, "CLEARANCE_ACCEPTED", patient=clearance.patient, obj=clearance, at=now,
+                 details={"note": note.strip()})
+    case = clearance.case
+    still_open = ClearanceRequest.objects.filter(case=case).exclude(status=ClearanceStatus.ACCEPTED).exists()
+    if case.status == CaseStatus.CLEARANCE and not still_open:
+        set_case_status(acting_user, case, CaseStatus.READY, now, "clearance accepted")
+    return clearance

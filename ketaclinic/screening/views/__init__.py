@@ -1,0 +1,1 @@
+"""Views of the screening stage (split by audience: intake, staff, review, public)."""
