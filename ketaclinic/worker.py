@@ -21,7 +21,14 @@ from django_tasks_db.management.commands.db_worker import Worker
 logger = logging.getLogger(__name__)
 
 # Dotted paths of due-work handlers, in priority order (safety work first).
-DUE_WORK: list[str] = []
+DUE_WORK: list[str] = [
+    # preparation: build plans and reminder rows for upcoming visits; re-sync moved/cancelled ones
+    "ketaclinic.preparation.sweep.sync_one_visit",
+    # preparation: open a front desk task for a ride still unconfirmed at the cut-off
+    "ketaclinic.preparation.sweep.open_one_ride_task",
+    # notifications: claim and send one due email/SMS
+    "ketaclinic.notifications.delivery.send_one_due_message",
+]
 
 DueWorkHandler = Callable[[str], bool]
 

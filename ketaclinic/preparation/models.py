@@ -180,6 +180,7 @@ class PreparationTask(models.Model):
 
     plan = models.ForeignKey(PreparationPlan, on_delete=models.PROTECT, related_name="tasks")
     kind = models.CharField(max_length=30, choices=TaskKind.choices)
+    for_starts_at = models.DateTimeField(help_text="The visit start this task was made for")
     created_at = models.DateTimeField()
     done_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -189,8 +190,8 @@ class PreparationTask(models.Model):
     class Meta:
         ordering = ("created_at",)
         constraints = [
-            # the sweep makes at most one task of a kind per visit, even with two workers
-            models.UniqueConstraint(fields=["plan", "kind"], name="prep_task_unique_kind"),
+            # the sweep makes at most one task of a kind per visit time, even with two workers
+            models.UniqueConstraint(fields=["plan", "kind", "for_starts_at"], name="prep_task_unique_kind"),
         ]
 
     def __str__(self) -> str:

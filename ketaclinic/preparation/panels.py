@@ -1,0 +1,69 @@
+"""Home-screen and chart panels of the preparation stage (registered in apps.ready)."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+from typing import Any
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from ketaclinic.accounts.roles import Perm, has_perm
+from ketaclinic.preparation.access import latest_health_update
+from ketaclinic.preparation.plans import ensure_preparation_for_visit, timeline_for
+from ketaclinic.preparation.readiness import readiness_rows
+from ketaclinic.schedule.models import ACTIVE_STATUSES, Visit
+from ketaclinic.web.panels import register_panel
+
+SKIP_IN_PANEL = ("health_update", "ride_confirmation", "infusion_start", "expected_end")
+
+
+@register_panel("patient", order=20)
+def next_visit_panel(request: HttpRequest, clinic: Any, *, patient: Any = None, **_: Any) -> str | None:
+    """'Get ready for your visit on …' with the next steps of the patient's next visit."""
+    if patient is None:
+        return None
+    now = timezone.now()
+    visit = (Visit.objects.filter(patient=patient, starts_at__gt=now, status__in=ACTIVE_STATUSES)
+             .select_related("clinic", "patient").order_by("starts_at").first())
+    if visit is None:
+        return None
+    plan = ensure_preparation_for_visit(visit, now=now)
+    timeline = timeline_for(visit, plan)
+    lead = timedelta(hours=(plan.protocol_version.protocol() if plan.protocol_version else clinic.protocol())
+                     .preparation.health_update_lead_h)
+    next_steps = [s for s in timeline.steps if s.at.astimezone(UTC) >= now and s.kind not in SKIP_IN_PANEL][:3]
+    return render_to_string("preparation/partials/patient_panel.html", {
+        "visit": visit, "plan": plan, "timeline": timeline, "next_steps": next_steps,
+        "health_update_due": now >= visit.starts_at - lead and latest_health_update(plan) is None,
+    }, request=request)
+
+
+@register_panel("staff", order=20)
+def readiness_panel(request: HttpRequest, clinic: Any, **_: Any) -> str | None:
+    """How many of today's and tomorrow's visits are not ready yet, and failed messages."""
+    if not has_perm(request.user, clinic, Perm.VIEW_PATIENTS):
+        return None
+    from ketaclinic.notifications.models import MessageStatus, OutboundMessage
+
+    today = timezone.localdate(timezone=clinic.zone)
+    today_rows = readiness_rows(clinic, today, today=today)
+    tomorrow_rows = readiness_rows(clinic, today + timedelta(days=1), today=today)
+    return render_to_string("preparation/partials/staff_panel.html", {
+        "today_total": len(today_rows), "today_not_ready": sum(not r.is_ready for r in today_rows),
+        "tomorrow_total": len(tomorrow_rows), "tomorrow_not_ready": sum(not r.is_ready for r in tomorrow_rows),
+        "failed": OutboundMessage.objects.filter(clinic=clinic, status=MessageStatus.FAILED).count(),
+    }, request=request)
+
+
+@register_panel("chart", order=60)
+def medication_instructions_panel(request: HttpRequest, clinic: Any, *, patient: Any = None, **_: Any) -> str | None:
+    """The patient's agreed medication instructions for visits, with a link to manage them."""
+    if patient is None or not has_perm(request.user, clinic, Perm.VIEW_CLINICAL):
+        return None
+    from ketaclinic.preparation.models import MedicationInstructionRecord
+
+    records = list(MedicationInstructionRecord.objects.filter(patient=patient, ended_at__isnull=True))
+    return render_to_string("preparation/partials/chart_panel.html", {"patient": patient, "records": records},
+                            request=request)

@@ -1,0 +1,228 @@
+"""Building a visit's preparation plan and keeping its reminder messages in step with the visit.
+
+`ensure_preparation_for_visit(visit)` is the one entry point: the portal calls it on first
+view, the schedule stage may call it right after booking, and the reminders sweep calls it
+for every upcoming visit, so visits booked by any path get their reminders. It never sends
+anything itself: it writes OutboundMessage rows that the worker sends.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from ketaclinic.audit.log import record_event
+from ketaclinic.clinics.models import Clinic
+from ketaclinic.notifications.actions import cancel_messages, queue_message
+from ketaclinic.preparation.models import MedicationInstructionRecord, PreparationPlan, PreparationTask
+from ketaclinic.protocol.config import Protocol
+from ketaclinic.protocol.patient_text import clock_phrase, day_phrase, when
+from ketaclinic.protocol.preparation import MedicationInstruction, PreparationTimeline, build_timeline
+from ketaclinic.schedule.models import ACTIVE_STATUSES, Visit, VisitStatus
+
+PREFIX = "prep."
+BOOKING_CONFIRMATION_WITHIN = timedelta(hours=48)  # plans built later than this after booking skip it
+LATE_REQUEST_UNTIL = timedelta(hours=2)  # a late health-update / ride request is still sent up to 2 h before
+
+
+def site_url(path: str) -> str:
+    from django.conf import settings
+
+    return f"{settings.SITE_URL}{path}"
+
+
+def protocol_for(plan: PreparationPlan | None, clinic: Clinic) -> Protocol:
+    if plan is not None and plan.protocol_version is not None:
+        return plan.protocol_version.protocol()
+    return clinic.protocol()
+
+
+def active_medication_instructions(visit: Visit) -> list[MedicationInstruction]:
+    rows = MedicationInstructionRecord.objects.filter(patient_id=visit.patient_id, ended_at__isnull=True,
+                                                      recorded_at__lte=max(visit.starts_at, timezone.now()))
+    return [MedicationInstruction(r.medication, r.instruction, r.agreed_by_name) for r in rows]
+
+
+def visit_minutes(visit: Visit) -> int:
+    return max(1, int((visit.ends_at - visit.starts_at).total_seconds() // 60))
+
+
+def timeline_for(visit: Visit, plan: PreparationPlan | None = None) -> PreparationTimeline:
+    """The visit's personal timeline (pure protocol rules) with its agreed medication holds."""
+    return build_timeline(visit.starts_at, visit.clinic.zone, visit_minutes(visit),
+                          protocol_for(plan, visit.clinic),
+                          medication_instructions=active_medication_instructions(visit))
+
+
+def ensure_preparation_for_visit(visit: Visit, *, now: datetime | None = None) -> PreparationPlan:
+    """The visit's plan, built if missing, with reminder rows matching the visit's current
+    start and status (queued on first build, recomputed after a reschedule, cancelled after a
+    cancellation, each time with a notice to the patient).
+
+    Safe to call from any path and from two workers at once: the plan is unique per visit,
+    the re-sync is claimed with a conditional UPDATE, and messages are idempotent on their
+    keys. Joins the caller's transaction. Writes: PreparationPlan, OutboundMessage,
+    PreparationTask (closing stale ride tasks), AuditEvent.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        plan = PreparationPlan.objects.filter(visit=visit).first()
+        if plan is None:
+            try:
+                with transaction.atomic():
+                    plan = PreparationPlan.objects.create(
+                        visit=visit, clinic_id=visit.clinic_id, patient_id=visit.patient_id,
+                        protocol_version=visit.clinic.current_protocol_version(), created_at=now)
+            except IntegrityError:
+                plan = PreparationPlan.objects.get(visit=visit)  # another path built it first
+            else:
+                record_event(None, "PREPARATION_PLAN_BUILT", patient=visit.patient, obj=plan, at=now)
+        if plan.synced_starts_at != visit.starts_at or plan.synced_status != visit.status:
+            _sync(plan, visit, now)
+    return plan
+
+
+def _sync(plan: PreparationPlan, visit: Visit, now: datetime) -> None:
+    """Bring the plan's reminders in line with the visit (claimed by a conditional UPDATE)."""
+    old_start, old_status = plan.synced_starts_at, plan.synced_status
+    timeline = timeline_for(visit, plan) if visit.status in ACTIVE_STATUSES else None
+    moved = old_start is not None and old_start != visit.starts_at
+    updates: dict[str, object] = {"synced_starts_at": visit.starts_at, "synced_status": visit.status}
+    if timeline is not None:
+        updates["ride_cutoff_at"] = timeline.ride_confirm_cutoff.astimezone(UTC)
+    if moved:
+        # A new date may need a different ride: ask again.
+        updates["ride_confirmed_at"] = None
+        updates["protocol_version"] = visit.clinic.current_protocol_version()
+    claimed = PreparationPlan.objects.filter(pk=plan.pk, synced_starts_at=old_start,
+                                             synced_status=old_status).update(**updates)
+    if claimed != 1:
+        plan.refresh_from_db()
+        return  # another worker re-synced it first
+    plan.refresh_from_db()
+    future = visit.starts_at > now
+    if visit.status not in ACTIVE_STATUSES:
+        cancelled = cancel_messages(visit=visit, kind_prefix=PREFIX, reason=f"visit {visit.status}", now=now)
+        if visit.status == VisitStatus.CANCELLED and future and old_status and old_status in ACTIVE_STATUSES:
+            _queue_notice(visit, "cancelled", now)
+        record_event(None, "PREPARATION_REMINDERS_CANCELLED", patient=visit.patient, obj=plan, at=now,
+                     details={"status": visit.status, "cancelled_messages": cancelled})
+        return
+    if moved:
+        cancel_messages(visit=visit, kind_prefix=PREFIX, reason="visit moved", now=now)
+        PreparationTask.objects.filter(plan=plan, done_at__isnull=True).update(
+            done_at=now, note="Closed automatically: the visit moved to a new time.")
+        if future:
+            _queue_notice(visit, "rescheduled", now)
+        record_event(None, "PREPARATION_REMINDERS_RECOMPUTED", patient=visit.patient, obj=plan, at=now,
+                     details={"from": old_start.isoformat() if old_start else None,
+                              "to": visit.starts_at.isoformat()})
+    elif old_start is None and future and visit.created_at >= now - BOOKING_CONFIRMATION_WITHIN:
+        _queue_notice(visit, "booking_confirmation", now)
+    if future and timeline is not None:
+        _queue_timed_reminders(visit, timeline, now)
+
+
+# --- message wording (plain, no health details: times and links only) ---------------------------
+
+
+def _portal_link(visit: Visit) -> str:
+    return site_url(reverse("preparation:visit", args=[visit.pk]))
+
+
+def _visit_time(visit: Visit) -> str:
+    return when(visit.starts_at.astimezone(visit.clinic.zone))
+
+
+def _queue_notice(visit: Visit, what: str, now: datetime) -> None:
+    clinic = visit.clinic
+    link = _portal_link(visit)
+    local = visit.starts_at.astimezone(clinic.zone)
+    start_key = visit.starts_at.astimezone(UTC).isoformat()
+    if what == "booking_confirmation":
+        subject = f"Your visit is booked: {day_phrase(local.date())} at {clock_phrase(local)}"
+        body = (f"Your visit at {clinic.name} is booked for {_visit_time(visit)}.\n"
+                f"Your plan shows when to stop eating and drinking, and when to arrive. "
+                f"You will need an adult to take you home.\nSee your plan: {link}")
+        key = f"prep:{visit.pk}:booking_confirmation"
+    elif what == "rescheduled":
+        subject = f"Your visit has moved to {day_phrase(local.date())} at {clock_phrase(local)}"
+        body = (f"Your visit at {clinic.name} is now at {_visit_time(visit)}.\n"
+                f"Your times for eating, drinking and arriving have changed too. "
+                f"Please check your plan and your ride home: {link}")
+        key = f"prep:{visit.pk}:rescheduled:{start_key}"
+    else:
+        subject = "Your visit has been cancelled"
+        phone = f" at {clinic.phone}" if clinic.phone else ""
+        body = (f"Your visit at {clinic.name} on {_visit_time(visit)} has been cancelled.\n"
+                f"If you did not expect this, or want a new time, please call us{phone}.")
+        key = f"prep:{visit.pk}:cancelled:{start_key}"
+    queue_message(patient=visit.patient, kind=f"{PREFIX}{what}", due_at=now, subject=subject, body=body,
+                  visit=visit, dedupe_key=key, now=now)
+
+
+def _queue_timed_reminders(visit: Visit, timeline: PreparationTimeline, now: datetime) -> None:
+    clinic = visit.clinic
+    link = _portal_link(visit)
+    start_key = visit.starts_at.astimezone(UTC).isoformat()
+    start_utc = visit.starts_at.astimezone(UTC)
+    latest_late = start_utc - LATE_REQUEST_UNTIL
+
+    def late_ok(at: datetime) -> datetime | None:
+        """A request whose time passed is still worth sending now, until 2 h before the visit."""
+        at_utc = at.astimezone(UTC)
+        if at_utc >= now.astimezone(UTC):
+            return at_utc
+        return now if now.astimezone(UTC) < latest_late else None
+
+    health = timeline.steps_of("health_update")[0].at
+    due = late_ok(health)
+    if due is not None:
+        queue_message(
+            patient=visit.patient, kind=f"{PREFIX}health_update", due_at=due, visit=visit, now=now,
+            subject="Please fill in your health update before your visit",
+            body=(f"Before your visit on {_visit_time(visit)}, please answer a few short questions "
+                  f"about your health. It takes about 2 minutes: "
+                  f"{site_url(reverse('preparation:health_update', args=[visit.pk]))}"),
+            dedupe_key=f"prep:{visit.pk}:health_update:{start_key}", not_after=latest_late)
+
+    ride_at = timeline.steps_of("ride_confirmation")[0].at
+    due = late_ok(ride_at)
+    if due is not None:
+        queue_message(
+            patient=visit.patient, kind=f"{PREFIX}day_before", due_at=due, visit=visit, now=now,
+            subject=f"Your visit is coming up: {_visit_time(visit)}",
+            body=(f"Your visit at {clinic.name} is at {_visit_time(visit)}.\n"
+                  f"Please confirm who is taking you home: "
+                  f"{site_url(reverse('preparation:ride', args=[visit.pk]))}\n"
+                  f"Stop eating solid food by {when(timeline.last_solid_food)}.\n"
+                  f"You may drink clear liquids until {when(timeline.last_clear_liquids)}.\n"
+                  f"No alcohol or recreational drugs from {when(timeline.no_alcohol_or_drugs_from)}.\n"
+                  f"Your full plan: {link}"),
+            dedupe_key=f"prep:{visit.pk}:day_before:{start_key}", not_after=latest_late)
+
+    morning = timeline.steps_of("morning_reminder")[0].at
+    if morning.astimezone(UTC) >= now.astimezone(UTC):
+        queue_message(
+            patient=visit.patient, kind=f"{PREFIX}morning_of", due_at=morning, visit=visit, now=now,
+            subject=f"Today: your visit at {clock_phrase(visit.starts_at.astimezone(clinic.zone))}",
+            body=(f"Your visit is at {_visit_time(visit)}.\n"
+                  f"Stop eating solid food by {when(timeline.last_solid_food)}.\n"
+                  f"Clear liquids are fine until {when(timeline.last_clear_liquids)}.\n"
+                  f"Please arrive by {when(timeline.arrive_by)}, with the adult taking you home ready.\n"
+                  f"Your plan: {link}"),
+            dedupe_key=f"prep:{visit.pk}:morning_of:{start_key}", not_after=timeline.last_solid_food)
+
+    for step in timeline.steps_of("medication"):
+        if step.at.astimezone(UTC) < now.astimezone(UTC):
+            continue
+        # The medicine's name stays in the portal: a text or email says only where to look.
+        queue_message(
+            patient=visit.patient, kind=f"{PREFIX}medication", due_at=step.at, visit=visit, now=now,
+            subject="A medicine reminder for your visit",
+            body=(f"You and your prescriber agreed on a medicine change for your visit on "
+                  f"{_visit_time(visit)}. Please check your plan now: {link}"),
+            dedupe_key=f"prep:{visit.pk}:medication:{step.subject}:{start_key}", not_after=step.at)
