@@ -8,6 +8,7 @@ the booking transaction (SQLite's IMMEDIATE transactions serialise writers).
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -46,11 +47,20 @@ def _slot_taken(exc: IntegrityError) -> SlotTaken:
     return SlotTaken(SLOT_TAKEN)
 
 
+def _require_setup(acting_user: User, clinic: Clinic) -> None:
+    """Clinic set-up (hours, chairs, holidays, shifts): front desk, providers and the medical director."""
+    if not (has_perm(acting_user, clinic, Perm.REGISTER_PATIENTS) or has_perm(acting_user, clinic, Perm.EDIT_PROTOCOL)):
+        raise PermissionDenied("Your role at this clinic does not allow changing the clinic set-up.")
+
+
 @transaction.atomic
 def do_create_chair(acting_user: User | None, clinic: Clinic, name: str, *, monitor_device_id: str = "") -> Chair:
-    """Add a chair. Who: admin or medical director (the seeder bootstraps with None)."""
+    """Add a chair. Who: front desk, providers, medical director (the seeder bootstraps with None).
+
+    Writes: Chair, AuditEvent.
+    """
     if acting_user is not None:
-        require_perm(acting_user, clinic, Perm.EDIT_PROTOCOL)
+        _require_setup(acting_user, clinic)
     chair = Chair.objects.create(clinic=clinic, name=name, monitor_device_id=monitor_device_id)
     record_event(acting_user, "CHAIR_CREATED", clinic=clinic, obj=chair, details={"name": name})
     return chair
@@ -59,8 +69,9 @@ def do_create_chair(acting_user: User | None, clinic: Clinic, name: str, *, moni
 @transaction.atomic
 def do_set_opening_hours(acting_user: User | None, clinic: Clinic, weekday: int, opens_at: time,
                          closes_at: time) -> OpeningHours:
+    """Set the regular hours of one weekday (0 = Monday). Who: as for chairs. Writes: OpeningHours, AuditEvent."""
     if acting_user is not None:
-        require_perm(acting_user, clinic, Perm.EDIT_PROTOCOL)
+        _require_setup(acting_user, clinic)
     hours, _ = OpeningHours.objects.update_or_create(clinic=clinic, weekday=weekday,
                                                      defaults={"opens_at": opens_at, "closes_at": closes_at})
     record_event(acting_user, "HOURS_SET", clinic=clinic, obj=hours,
@@ -71,6 +82,12 @@ def do_set_opening_hours(acting_user: User | None, clinic: Clinic, weekday: int,
 @transaction.atomic
 def do_add_nurse_shift(acting_user: User | None, clinic: Clinic, nurse: User, starts_at: datetime,
                        ends_at: datetime) -> NurseShift:
+    """Put a nurse on shift. Who: front desk and up. Raises ValueError for an empty shift.
+
+    Writes: NurseShift, AuditEvent.
+    """
+    if ends_at <= starts_at:
+        raise ValueError("A shift must end after it starts.")
     if acting_user is not None:
         require_perm(acting_user, clinic, Perm.REGISTER_PATIENTS)
     shift = NurseShift.objects.create(clinic=clinic, nurse=nurse, starts_at=starts_at, ends_at=ends_at)
@@ -366,8 +383,8 @@ def do_remove_closed_day(acting_user: User, closed: ClosedDay) -> None:
 
 @transaction.atomic
 def do_set_chair_active(acting_user: User, chair: Chair, active: bool) -> Chair:
-    """Take a chair out of use or back in. Who: admin or medical director. Writes: Chair, AuditEvent."""
-    require_perm(acting_user, chair.clinic, Perm.EDIT_PROTOCOL)
+    """Take a chair out of use or back in. Who: as for adding chairs. Writes: Chair, AuditEvent."""
+    _require_setup(acting_user, chair.clinic)
     chair.active = active
     chair.save(update_fields=["active"])
     record_event(acting_user, "CHAIR_ACTIVE_SET", clinic=chair.clinic, obj=chair,
@@ -409,3 +426,30 @@ def do_set_availability(acting_user: User, patient: Patient, *, weekdays: list[i
                  details={"weekdays": days, "from": from_time.isoformat(), "until": until_time.isoformat(),
                           "course": course.pk if course else None})
     return row
+
+
+@transaction.atomic
+def do_close_weekday(acting_user: User, clinic: Clinic, weekday: int) -> None:
+    """Stop opening on a weekday (no regular hours). Who: as for setting hours. Writes: AuditEvent."""
+    _require_setup(acting_user, clinic)
+    deleted, _ = OpeningHours.objects.filter(clinic=clinic, weekday=weekday).delete()
+    if deleted:
+        record_event(acting_user, "HOURS_CLEARED", clinic=clinic, details={"weekday": weekday})
+
+
+def visits_on_closed_day(closed: ClosedDay) -> list[Visit]:
+    """Active visits booked on a day the clinic is now closed (for the front desk to move)."""
+    zone = closed.clinic.zone
+    start = datetime.combine(closed.date, time(0), tzinfo=zone)
+    return list(Visit.objects.filter(clinic=closed.clinic, status__in=ACTIVE_STATUSES, starts_at__gte=start,
+                                     starts_at__lt=start + timedelta(days=1)).select_related("patient"))
+
+
+@transaction.atomic
+def do_close_proposal(acting_user: User, proposal: Any) -> None:
+    """Mark a proposal reviewed (what was accepted is already booked). Who: staff. Writes: Proposal, AuditEvent."""
+    require_perm(acting_user, proposal.clinic, Perm.VIEW_PATIENTS)
+    if proposal.status == "open":
+        proposal.status = "done"
+        proposal.save(update_fields=["status"])
+        record_event(acting_user, "SCHEDULE_PROPOSAL_CLOSED", clinic=proposal.clinic, obj=proposal)

@@ -138,7 +138,7 @@ def build_instance(clinic: Clinic, first_day: date, last_day: date, courses: lis
             if local.date() != board.day or v.status not in ACTIVE_STATUSES:
                 continue
             reason = ""
-            if v.chair_id not in chair_ids:
+            if v.chair is None or v.chair_id not in chair_ids:
                 reason = "its chair is out of use"
             elif board.opens_at is None or board.closes_at is None:
                 reason = "the clinic is closed that day"
