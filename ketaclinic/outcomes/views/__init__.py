@@ -1,0 +1,1 @@
+"""Views of the outcomes stage: patient portal, staff pages and reports."""
