@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "ketaclinic.messaging",
     "ketaclinic.consent",
     "ketaclinic.interop",
+    "ketaclinic.guide",
     "ketaclinic.web",
 ]
 
@@ -145,6 +146,7 @@ MIDDLEWARE = [
     "ketaclinic.accounts.middleware.StaffIdleTimeoutMiddleware",
     "ketaclinic.accounts.middleware.RequireStaffTwoFactorMiddleware",
     "ketaclinic.web.middleware.ClinicTimezoneMiddleware",
+    "ketaclinic.web.middleware.PatientLanguageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -253,13 +255,15 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+LOCALE_PATHS = [BASE_DIR / "ketaclinic" / "locale"]
 LANGUAGES = [("en", "English"), ("es", "Español")]
 TIME_ZONE = "UTC"  # the server stays UTC; each clinic has its own zone for display
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "ketaclinic" / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns at start-up when it is missing
 STORAGES = {

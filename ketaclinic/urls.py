@@ -20,6 +20,7 @@ urlpatterns = [
     path("outcomes/", include("ketaclinic.outcomes.urls")),
     path("messages/", include("ketaclinic.messaging.urls")),
     path("consent/", include("ketaclinic.consent.urls")),
+    path("guide/", include("ketaclinic.guide.urls")),
     path("api/", api.urls),
     path("", include("ketaclinic.interop.urls")),  # /fhir/… and token pages
     path("", include("ketaclinic.web.urls")),

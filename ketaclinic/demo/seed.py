@@ -51,6 +51,7 @@ DEMO_HOOKS: list[str] = [
     "ketaclinic.consent.demo",
     "ketaclinic.messaging.demo",
     "ketaclinic.interop.demo",
+    "ketaclinic.guide.demo",
 ]
 
 

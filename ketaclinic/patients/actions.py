@@ -85,3 +85,17 @@ def do_set_patient_stage(acting_user: User | None, patient: Patient, stage: str,
     record_event(acting_user, "PATIENT_STAGE_CHANGED", patient=patient, obj=patient,
                  details={"from": old, "to": stage, "reason": reason}, at=now)
     return patient
+
+
+@transaction.atomic
+def do_set_preferred_language(acting_user: User, patient: Patient, language: str) -> Patient:
+    """The patient (or staff for them) chooses the language of the portal, messages and printouts."""
+    if language not in ("en", "es"):
+        raise ValueError("Choose English or Spanish.")
+    if patient.user_id != acting_user.pk:
+        require_perm(acting_user, patient.clinic, Perm.REGISTER_PATIENTS)
+    old = patient.preferred_language
+    patient.preferred_language = language
+    patient.save(update_fields=["preferred_language"])
+    record_event(acting_user, "LANGUAGE_CHANGED", patient=patient, obj=patient, details={"from": old, "to": language})
+    return patient

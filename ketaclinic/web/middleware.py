@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ketaclinic.accounts.roles import staff_clinic_ids
 from ketaclinic.clinics.models import Clinic
@@ -33,3 +33,24 @@ class ClinicTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class PatientLanguageMiddleware:
+    """Patients see the portal in their preferred language; staff screens stay English
+    unless a `lang` was chosen for this session (the language switch)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = request.session.get("lang") if hasattr(request, "session") else None
+        if not language and getattr(request.user, "is_authenticated", False) and not staff_clinic_ids(request.user):
+            patient = own_patient_record(request.user)
+            language = patient.preferred_language if patient else None
+        language = language if language in ("en", "es") else "en"
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        translation.deactivate()
+        return response
