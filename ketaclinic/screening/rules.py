@@ -110,17 +110,28 @@ def extra_findings(patient: Patient) -> list[Finding]:
 
 def run_rules(patient: Patient, protocol: Protocol, now: datetime) -> tuple[dict[str, Any], EligibilityResult | None,
                                                                             list[Finding], str]:
-    """(inputs, result, findings, error). On bad stored input the rules cannot run: one hold finding says why."""
-    payload = build_payload(patient, patient.age_on(now.astimezone(patient.clinic.zone).date()))
-    extra = extra_findings(patient)
+    """(stored inputs, result, findings, error). On bad stored input the rules cannot run: one hold finding says why."""
+    payload, extra = collect(patient, now)
+    inputs = stored_inputs(payload, extra)
     try:
         result = assess_eligibility(parse_input(payload), protocol)
     except InputError as exc:
         finding = Finding("rules_could_not_run", "hold",
                           f"The eligibility rules could not run ({exc}). Correct the record and run them again.",
                           "ketaclinic screening")
-        return payload, None, [finding, *extra], str(exc)
-    return payload, result, [*result.findings, *extra], ""
+        return inputs, None, [finding, *extra], str(exc)
+    return inputs, result, [*result.findings, *extra], ""
+
+
+def collect(patient: Patient, now: datetime) -> tuple[dict[str, Any], list[Finding]]:
+    """The rules' JSON input and the intake-only findings, as of `now`."""
+    payload = build_payload(patient, patient.age_on(now.astimezone(patient.clinic.zone).date()))
+    return payload, extra_findings(patient)
+
+
+def stored_inputs(payload: dict[str, Any], extra: list[Finding]) -> dict[str, Any]:
+    """What an assessment stores as its input: the rules' JSON plus the intake-only finding codes."""
+    return {**payload, "intake_findings": [f.code for f in extra]}
 
 
 def status_of(findings: list[Finding]) -> str:

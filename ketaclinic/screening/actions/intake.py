@@ -38,7 +38,7 @@ from ketaclinic.screening.models import (
     ScreeningMeasure,
     TrialResponse,
 )
-from ketaclinic.screening.rules import build_payload
+from ketaclinic.screening.rules import collect, stored_inputs
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 ALLOWED_DOCUMENT_TYPES = {
@@ -58,8 +58,7 @@ def _rerun_if_submitted(acting_user: Any, patient: Patient, what: str, now: date
     if case.status in (CaseStatus.REFERRED, CaseStatus.INTAKE):
         return None
     latest = EligibilityAssessment.objects.filter(patient=patient).order_by("-version").first()
-    payload = build_payload(patient, patient.age_on(now.astimezone(patient.clinic.zone).date()))
-    if latest is not None and latest.inputs == payload:
+    if latest is not None and latest.inputs == stored_inputs(*collect(patient, now)):
         return None
     assessment = store_assessment(acting_user, patient, reason=f"health history updated: {what}", now=now)
     raise_review_flags(acting_user, patient, assessment, latest, now, None)
