@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connections
 from django.utils import timezone
 
 from ketaclinic.interop.hl7.oru import build_ack
@@ -140,6 +141,8 @@ class Ingestor:
                 await self._task
             except asyncio.CancelledError:
                 pass
+        # close the database thread's connection before the thread goes away
+        await asyncio.get_running_loop().run_in_executor(self.executor, connections.close_all)
         self.executor.shutdown(wait=True)
 
     async def submit(self, raw: bytes, peer: str) -> str:

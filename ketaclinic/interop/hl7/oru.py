@@ -109,9 +109,9 @@ def parse_ts(value: str, zone: ZoneInfo) -> datetime | None:
         raise MessageError(f"Bad time {value!r}: expected YYYYMMDDHHMMSS.")
     padded = main.ljust(14, "0")
     try:
-        naive = datetime(  # noqa: DTZ001 - the zone is attached just belowint(padded[0:4]), int(padded[4:6]), int(padded[6:8]), int(padded[8:10]),
-                         int(padded[10:12]), int(padded[12:14]),
-                         int((frac + "000000")[:6]) if frac.isdigit() else 0)
+        naive = datetime(  # noqa: DTZ001 - the zone is attached just below
+            int(padded[0:4]), int(padded[4:6]), int(padded[6:8]), int(padded[8:10]), int(padded[10:12]),
+            int(padded[12:14]), int((frac + "000000")[:6]) if frac.isdigit() else 0)
     except ValueError:
         raise MessageError(f"Bad time {value!r}.") from None
     aware = naive.replace(tzinfo=offset or zone)
@@ -120,6 +120,15 @@ def parse_ts(value: str, zone: ZoneInfo) -> datetime | None:
 
 def _str(value: Any) -> str:
     return str(value).strip() if value is not None else ""
+
+
+def _component(segment: Any, field_no: int, component: int = 1) -> str:
+    """Field `field_no`, component `component` (1-based) of a segment, first repetition, as text."""
+    if len(segment) <= field_no:
+        return ""
+    text = _str(segment[field_no]).split("~")[0]
+    parts = text.split("^")
+    return parts[component - 1].strip() if len(parts) >= component else ""
 
 
 def parse_oru(text: str, zone: ZoneInfo) -> OruMessage:
@@ -140,29 +149,29 @@ def parse_oru(text: str, zone: ZoneInfo) -> OruMessage:
     obr_time = ""
     try:
         pv1 = msg.segment("PV1")
-        pv1_bed = _str(pv1(3)(1)(3)) or _str(pv1(3)(1)(1))
+        pv1_bed = _component(pv1, 3, 3) or _component(pv1, 3, 1)
     except (KeyError, IndexError):
         pass
     try:
-        obr_time = _str(msg.segment("OBR")[7])
+        obr_time = _component(msg.segment("OBR"), 7)
     except (KeyError, IndexError):
         pass
     readings: dict[str, int] = {}
     skipped: list[str] = []
     obx_time: datetime | None = None
     for obx in msg.segments("OBX") if any(str(s[0]) == "OBX" for s in msg) else []:
-        code = _str(obx(3)(1)(1)) if len(obx) > 3 else ""
-        if len(obx) > 18 and not device:
-            device = _str(obx(18)(1)(1))
+        code = _component(obx, 3)
+        if not device:
+            device = _component(obx, 18)
         name = VITAL_CODES.get(code)
-        status = _str(obx[11]).upper() if len(obx) > 11 else ""
+        status = _component(obx, 11).upper()
         if name is None:
             skipped.append(code or "(no code)")
             continue
         if status not in USABLE_RESULT_STATUS:
             skipped.append(f"{code} status {status}")
             continue
-        raw_value = _str(obx[5]) if len(obx) > 5 else ""
+        raw_value = _component(obx, 5)
         try:
             number = Decimal(raw_value)
         except InvalidOperation:
@@ -170,8 +179,8 @@ def parse_oru(text: str, zone: ZoneInfo) -> OruMessage:
         if not number.is_finite() or not 0 <= number <= 1000:
             raise MessageError(f"OBX {code}: value {raw_value!r} is out of range.", "AE")
         readings[name] = int(number.to_integral_value())
-        if len(obx) > 14 and obx_time is None:
-            obx_time = parse_ts(_str(obx[14]), zone)
+        if obx_time is None:
+            obx_time = parse_ts(_component(obx, 14), zone)
     taken_at = obx_time or parse_ts(obr_time, zone) or parse_ts(_msh7(text), zone)
     return OruMessage(control_id=header.control_id, sending_app=header.sending_app,
                       sending_facility=header.sending_facility, receiving_app=header.receiving_app,
