@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def approved_and_booked(patient: Any, provider: Any, front_desk: Any) -> Any:
     patient.stage = Stage.APPROVED
     patient.save()
-    course = do_create_course(provider, patient, indication_code="F33.2", earliest_on=date.today())
+    course = do_create_course(provider, patient, indication_code="F33.2", earliest_on=timezone.localdate())
     chair = do_create_chair(None, patient.clinic, "Chair 1")
     do_book_visit(front_desk, course, chair, timezone.now() + timedelta(days=2))
     return patient

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,7 +20,7 @@ from ketaclinic.schedule.actions import do_book_visit, do_create_chair, do_set_v
 @pytest.fixture
 def booked(patient: Any, provider: Any, front_desk: Any) -> Any:
     """`patient`, approved, with a visit booked in three days."""
-    course = do_create_course(provider, patient, indication_code="F33.2", earliest_on=date.today())
+    course = do_create_course(provider, patient, indication_code="F33.2", earliest_on=timezone.localdate())
     chair = do_create_chair(None, patient.clinic, "Chair 1")
     return do_book_visit(front_desk, course, chair, timezone.now() + timedelta(days=3))
 
@@ -80,7 +80,8 @@ def test_home_panel_lists_unread_pages_until_read(login: Any, patient: Any, book
     assert "Before your visit" in client.get("/").content.decode()
     client.get(reverse("guide:page", args=["before"]))
     home = client.get("/").content.decode()
-    assert "Reading for you" in home and "Before your visit" not in home.split("Reading for you")[1].split("</section>")[0]
+    panel = home.split("Reading for you")[1].split("</section>")[0]
+    assert "Reading for you" in home and "Before your visit" not in panel
 
 
 @pytest.mark.django_db
