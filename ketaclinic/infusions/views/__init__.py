@@ -1,0 +1,1 @@
+"""Views of the infusion day: the floor board, the visit chart, orders, printing, the patient portal."""
