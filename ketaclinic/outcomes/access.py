@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -91,10 +92,21 @@ def sleep_entries_visible_to(user: Any) -> QuerySet[SleepDiaryEntry]:
     return SleepDiaryEntry.objects.filter(patient__user=user)
 
 
-def get_patient_for_outcomes(user: Any, patient_id: int, *, lock: bool = False) -> Patient:
-    """A patient whose outcome record a clinician (view_clinical) may read, else Http404."""
-    if not staff_clinic_ids(user, Perm.VIEW_CLINICAL):
+def require_clinician(user: Any) -> None:
+    """Staff pages of outcomes: non-staff get Http404 (as if missing); staff without `view_clinical`
+    anywhere get PermissionDenied."""
+    if not staff_clinic_ids(user):
         raise Http404
+    if not staff_clinic_ids(user, Perm.VIEW_CLINICAL):
+        raise PermissionDenied("Outcome records are part of the clinical chart.")
+
+
+def get_patient_for_outcomes(user: Any, patient_id: int, *, lock: bool = False) -> Patient:
+    """A patient whose outcome record a clinician (view_clinical) may read.
+
+    Not staff (or the patient not visible) → Http404; staff without clinical access → PermissionDenied.
+    """
+    require_clinician(user)
     return get_patient_for_user(user, patient_id, perm=Perm.VIEW_CLINICAL, lock=lock)
 
 

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ketaclinic.accounts.roles import Perm, has_perm, require_perm, staff_clinic_ids
+from ketaclinic.accounts.roles import Perm, has_perm, require_perm
 from ketaclinic.courses.models import CourseKind, CourseStatus, TreatmentCourse
 from ketaclinic.outcomes import actions
 from ketaclinic.outcomes.access import (
@@ -23,6 +23,7 @@ from ketaclinic.outcomes.access import (
     get_response_for_user,
     get_safety_task_for_user,
     journal_entries_visible_to,
+    require_clinician,
     responses_visible_to,
     safety_tasks_visible_to,
 )
@@ -47,9 +48,7 @@ LIST_LIMIT = 50
 
 
 def _require_clinician(request: HttpRequest) -> None:
-    # Staff pages: patients and staff without clinical access get the same 404 as a missing page.
-    if not staff_clinic_ids(request.user, Perm.VIEW_CLINICAL):
-        raise Http404
+    require_clinician(request.user)
 
 
 def courses_ready_for_review(user: Any, clinic: Any) -> QuerySet[TreatmentCourse]:
@@ -66,8 +65,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     """Open safety tasks first, then recent flagged scores and courses ready for review."""
     _require_clinician(request)
     clinic = current_clinic(request)
-    if not has_perm(request.user, clinic, Perm.VIEW_CLINICAL):
-        raise Http404
+    require_perm(request.user, clinic, Perm.VIEW_CLINICAL)
     now = timezone.now()
     tasks = list(safety_tasks_visible_to(request.user).filter(clinic=clinic, closed_at__isnull=True)
                  .select_related("patient", "response").order_by("due_at", "id")[:LIST_LIMIT])
