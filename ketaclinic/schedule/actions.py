@@ -108,6 +108,12 @@ def do_book_visit(acting_user: User, course: TreatmentCourse, chair: Chair, star
     Writes: Visit, AuditEvent.
     """
     require_perm(acting_user, course.clinic, Perm.VIEW_PATIENTS)
+    return _place_visit(acting_user, course, chair, starts_at, number=number, now=now)
+
+
+def _place_visit(acting_user: User, course: TreatmentCourse, chair: Chair, starts_at: datetime, *,
+                 number: int | None, now: datetime | None) -> Visit:
+    """The locked check and the insert (joins the caller's transaction; callers check permission)."""
     if chair.clinic_id != course.clinic_id:
         raise SlotTaken("That chair belongs to another clinic.")
     ends_at = starts_at + timedelta(minutes=course.visit_minutes)
@@ -205,19 +211,28 @@ def _check_or_raise(course: TreatmentCourse, placements: list[Placement]) -> lis
 @transaction.atomic
 def do_book_course(acting_user: User, course: TreatmentCourse, placements: list[Placement], *,
                    source: str = "manual", now: datetime | None = None) -> list[Visit]:
-    """Book visits of a course after checking every rule. Who: staff who may view patients.
+    """Book visits of a course after checking every rule.
+
+    Who: staff who may view patients, or the patient (a freed slot they accepted): then the
+    visits must also fit their stated availability and lie outside the notice period.
 
     The placements are checked together (hours, grid, chair, patient, nurse capacity, gap,
     7-day maximum, window, start dates); one broken rule books nothing (RuleBroken). A slot
     lost to someone else meanwhile raises SlotTaken. Writes: Visit per placement, AuditEvent.
     """
-    require_perm(acting_user, course.clinic, Perm.VIEW_PATIENTS)
+    staff = _require_staff_or_owner(acting_user, course)
     course = TreatmentCourse.objects.select_for_update().select_related("clinic", "patient").get(pk=course.pk)
     if course.status == CourseStatus.CANCELLED:
         raise RuleBroken([Problem("course", "This course was cancelled.")])
     _lock_chairs([p.chair for p in placements])
     problems = _check_or_raise(course, placements)
-    visits = [do_book_visit(acting_user, course, p.chair, p.starts_at, number=99, now=now)
+    if not staff:
+        notice = timedelta(hours=course.clinic.protocol().course.cancellation_notice_h)
+        late = [p for p in placements if p.starts_at - (now or timezone.now()) < notice]
+        soft = [p for p in problems if p.rule == "availability"]
+        if late or soft:
+            raise RuleBroken(soft or [Problem("notice", "Please pick a time further ahead, or call the clinic.")])
+    visits = [_place_visit(acting_user, course, p.chair, p.starts_at, number=99, now=now)
               for p in sorted(placements, key=lambda p: p.starts_at)]
     _renumber(course)
     record_event(acting_user, "COURSE_BOOKED", patient=course.patient, obj=course,

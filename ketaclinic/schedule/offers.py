@@ -85,6 +85,7 @@ def do_accept_offer(acting_user: User, recipient: SlotOfferRecipient, *, now: da
     """
     now = now or timezone.now()
     offer = SlotOffer.objects.select_for_update().select_related("clinic", "chair").get(pk=recipient.offer_id)
+    recipient = SlotOfferRecipient.objects.get(pk=recipient.pk)  # fresh: it may have been declined meanwhile
     course = TreatmentCourse.objects.select_related("clinic", "patient").get(pk=recipient.course_id)
     is_staff = has_perm(acting_user, offer.clinic, Perm.VIEW_PATIENTS)
     if not is_staff and course.patient.user_id != acting_user.pk:
