@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 import time_machine
 
-from ketaclinic.scheduling.model import parse_instance
 from ketaclinic.schedule.actions import do_book_course, do_book_visit, do_set_availability
 from ketaclinic.schedule.models import ClosedDay, Visit
 from ketaclinic.schedule.planning import (
@@ -20,6 +19,7 @@ from ketaclinic.schedule.planning import (
     waiting_courses,
 )
 from ketaclinic.schedule.rules import blocking, check_course_plan
+from ketaclinic.scheduling.model import parse_instance
 from tests.schedule.conftest import MONDAY
 
 FRIDAY_BEFORE = MONDAY - timedelta(days=3)
