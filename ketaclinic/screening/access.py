@@ -104,7 +104,7 @@ def get_clearance_for_user(user: Any, clearance_id: int) -> ClearanceRequest:
 
 def screening_cases_visible_to(user: Any, clinic_id: int) -> QuerySet[ScreeningCase]:
     """Staff with VIEW_PATIENTS at `clinic_id`: that clinic's screening cases (open ones and recent decisions)."""
-    if clinic_id not in staff_clinic_ids(user, Perm.VIEW_PATIENTS):
+    if not has_perm(user, clinic_id, Perm.VIEW_PATIENTS):
         return ScreeningCase.objects.none()
     return ScreeningCase.objects.filter(clinic_id=clinic_id)
 

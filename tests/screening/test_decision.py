@@ -1,0 +1,142 @@
+"""Provider review: approve / decline / defer with a reason, clearance requests, the portal status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from ketaclinic.audit.models import AuditEvent
+from ketaclinic.courses.models import CourseStatus, TreatmentCourse
+from ketaclinic.patients.models import Stage
+from ketaclinic.screening import actions
+from ketaclinic.screening.models import CaseStatus, ClearanceStatus, ScreeningDecision
+from tests.screening.conftest import case_of, submitted
+
+pytestmark = pytest.mark.django_db
+
+
+def _decide(client: Any, patient: Any, **data: Any) -> Any:
+    latest = patient.eligibility_assessments.order_by("-version").first()
+    payload = {"assessment_version": latest.version if latest else "", **data}
+    return client.post(reverse("screening:decide", args=[patient.pk]), payload)
+
+
+def test_approval_creates_the_course_waiting_for_scheduling(login: Any, submitted_patient: Any,
+                                                            provider: Any) -> None:
+    response = _decide(login(provider), submitted_patient, decision="approve", reason="TRD, no contraindication",
+                       holds_reviewed="on")
+    assert response.status_code == 302
+    course = TreatmentCourse.objects.get(patient=submitted_patient)
+    assert course.status == CourseStatus.REQUESTED and course.indication_code == "F33.9"
+    submitted_patient.refresh_from_db()
+    assert submitted_patient.stage == Stage.APPROVED and case_of(submitted_patient).status == CaseStatus.APPROVED
+    decision = ScreeningDecision.objects.get()
+    assert decision.decided_by == provider and decision.course == course and decision.assessment is not None
+    event = AuditEvent.objects.get(action="SCREENING_DECIDED")
+    assert event.details["reason"] == "TRD, no contraindication" and event.actor == provider
+    # A second click changes nothing.
+    assert _decide(login(provider), submitted_patient, decision="approve", reason="again",
+                   holds_reviewed="on").status_code == 400
+    assert TreatmentCourse.objects.count() == 1
+
+
+def test_a_reason_is_required_and_typed_text_is_kept(login: Any, submitted_patient: Any, provider: Any) -> None:
+    response = _decide(login(provider), submitted_patient, decision="decline", reason="",
+                       patient_message="Please see your doctor")
+    assert response.status_code == 400 and "Please see your doctor" in response.content.decode()
+    assert not ScreeningDecision.objects.exists()
+
+
+def test_a_contraindication_blocks_approval(login: Any, patient: Any, provider: Any) -> None:
+    submitted(patient, conditions=["aneurysmal_vascular_disease"])
+    response = _decide(login(provider), patient, decision="approve", reason="x", holds_reviewed="on")
+    assert response.status_code == 400 and "blocked by a contraindication" in response.content.decode()
+    assert not TreatmentCourse.objects.exists()
+
+
+def test_holds_must_be_confirmed_as_reviewed(login: Any, patient: Any, provider: Any) -> None:
+    submitted(patient, conditions=["heart_failure"])
+    response = _decide(login(provider), patient, decision="approve", reason="ok")
+    assert response.status_code == 400 and "reviewed every hold" in response.content.decode()
+    assert _decide(login(provider), patient, decision="approve", reason="Cardiology OK",
+                   holds_reviewed="on").status_code == 302
+
+
+def test_a_stale_review_is_refused(login: Any, submitted_patient: Any, provider: Any) -> None:
+    version = submitted_patient.eligibility_assessments.get().version
+    actions.do_rerun_eligibility(submitted_patient.user, submitted_patient, reason="new symptom",
+                                 changes={"conditions": ["glaucoma"]})
+    response = login(provider).post(reverse("screening:decide", args=[submitted_patient.pk]), {
+        "assessment_version": version, "decision": "approve", "reason": "ok", "holds_reviewed": "on"})
+    assert response.status_code == 400 and "changed while you were reviewing" in response.content.decode()
+
+
+def test_decline_is_explained_kindly_in_the_portal(login: Any, submitted_patient: Any, provider: Any) -> None:
+    _decide(login(provider), submitted_patient, decision="decline", reason="Active psychosis",
+            patient_message="Dr. Park can talk with you about other treatments.")
+    submitted_patient.refresh_from_db()
+    assert submitted_patient.stage == Stage.DECLINED
+    home = login(submitted_patient.user).get(reverse("web:home")).content.decode()
+    assert "not the right fit for you right now" in home
+    assert "Dr. Park can talk with you" in home and "555-0100" in home
+    assert "Active psychosis" not in home  # the clinical reason stays in the chart
+
+
+def test_defer_keeps_the_case_open(login: Any, submitted_patient: Any, provider: Any) -> None:
+    _decide(login(provider), submitted_patient, decision="defer", reason="Need a clinic BP reading")
+    assert case_of(submitted_patient).status == CaseStatus.DEFERRED
+    home = login(submitted_patient.user).get(reverse("web:home")).content.decode()
+    assert "We need a little more before we decide" in home
+
+
+def test_clearance_is_emailed_after_commit_then_replied_and_accepted(login: Any, submitted_patient: Any,
+                                                                     provider: Any, nurse: Any, smtp_server: Any,
+                                                                     settings: Any, tmp_path: Any,
+                                                                     django_capture_on_commit_callbacks: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    client = login(provider)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("screening:request_clearance", args=[submitted_patient.pk]), {
+            "recipient_kind": "cardiologist", "recipient_name": "Dr. Heart", "recipient_email": "heart@example.org",
+            "question": "Is her atrial fibrillation rate-controlled enough for a 40-minute infusion?"})
+    assert response.status_code == 302
+    clearance = submitted_patient.clearance_requests.get()
+    assert case_of(submitted_patient).status == CaseStatus.CLEARANCE
+    [mail] = smtp_server.to("heart@example.org")
+    assert "Maya Reyes" in mail.get_payload() and "rate-controlled" in mail.get_payload()
+    clearance.refresh_from_db()
+    assert clearance.emailed_at is not None
+    # Approval waits for the reply.
+    assert _decide(client, submitted_patient, decision="approve", reason="x",
+                   holds_reviewed="on").status_code == 400
+    reply = SimpleUploadedFile("reply.pdf", b"%PDF-1.4 cleared")
+    login(nurse).post(reverse("screening:clearance_reply", args=[clearance.pk]), {"file": reply, "note": "Faxed"})
+    clearance.refresh_from_db()
+    assert clearance.status == ClearanceStatus.RECEIVED and clearance.reply_document is not None
+    client.post(reverse("screening:clearance_accept", args=[clearance.pk]), {"note": "Rate controlled"})
+    clearance.refresh_from_db()
+    assert clearance.status == ClearanceStatus.ACCEPTED and clearance.accepted_by == provider
+    assert case_of(submitted_patient).status == CaseStatus.READY
+    assert _decide(client, submitted_patient, decision="approve", reason="Cleared by cardiology",
+                   holds_reviewed="on").status_code == 302
+
+
+def test_without_an_email_the_letter_is_for_printing(login: Any, submitted_patient: Any, provider: Any,
+                                                     django_capture_on_commit_callbacks: Any) -> None:
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = login(provider).post(reverse("screening:request_clearance", args=[submitted_patient.pk]), {
+            "recipient_kind": "pcp", "recipient_name": "Dr. Home", "question": "Any history of seizures?"})
+    assert not callbacks
+    page = login(provider).get(response["Location"]).content.decode()
+    assert "Dr. Home" in page and "Any history of seizures?" in page and "Print" in page
+
+
+def test_the_review_page_shows_everything(login: Any, patient: Any, provider: Any) -> None:
+    submitted(patient, medications=("Xanax 1 mg three times a day", "metformin 500 mg"))
+    body = login(provider).get(reverse("screening:review", args=[patient.pk])).content.decode()
+    for text in ("Eligibility findings", "Benzodiazepines", "metformin", "not recognised", "Sam Reyes",
+                 "sertraline", "122/78", "Decision"):
+        assert text in body, text

@@ -1,0 +1,64 @@
+"""The screening queue and the home panels: bounded queries, counts, filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from ketaclinic.screening import actions
+from tests.factories import make_patient
+
+pytestmark = pytest.mark.django_db
+
+
+def _patients_in_screening(clinic: Any, n: int) -> None:
+    for _ in range(n):
+        p = make_patient(clinic)
+        actions.do_save_intake_section(p.user, p, "goals", {"goals": "feel better"})
+        actions.do_run_eligibility(p.user, p)
+
+
+def _queries(client: Any, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_queue_runs_the_same_queries_for_1_and_20_patients(login: Any, clinic: Any, provider: Any,
+                                                                 front_desk: Any) -> None:
+    url = reverse("screening:queue")
+    _patients_in_screening(clinic, 1)
+    provider_client, desk_client = login(provider), login(front_desk)
+    one = (_queries(provider_client, url), _queries(desk_client, url))
+    _patients_in_screening(clinic, 19)
+    twenty = (_queries(provider_client, url), _queries(desk_client, url))
+    assert one == twenty
+    # Fixed: session, user, OTP device, the middlewares' and base template's membership/clinic look-ups
+    # (about 13), then the queue's own: count, page of cases with patient and two subqueries
+    # (latest rules result, open flags), new self-referrals, and the session save.
+    assert twenty == (19, 19)
+
+
+def test_the_queue_filters_by_status(login: Any, submitted_patient: Any, other_patient: Any, provider: Any) -> None:
+    actions.do_save_intake_section(other_patient.user, other_patient, "goals", {"goals": "x"})
+    client = login(provider)
+    ready = client.get(reverse("screening:queue") + "?show=ready").content.decode()
+    assert "Reyes" in ready and "Blake" not in ready
+    flags = client.get(reverse("screening:queue") + "?show=flags").content.decode()
+    assert "Reyes" not in flags
+
+
+def test_staff_home_shows_the_waiting_count(login: Any, submitted_patient: Any, front_desk: Any,
+                                            admin_user: Any) -> None:
+    body = login(front_desk).get(reverse("web:home")).content.decode()
+    assert "Screening queue: 1 waiting for review" in body
+    assert "Screening queue" not in login(admin_user).get(reverse("web:home")).content.decode()
+
+
+def test_patient_home_shows_status_and_next_step(login: Any, patient: Any) -> None:
+    body = login(patient.user).get(reverse("web:home")).content.decode()
+    assert "We need your health history." in body and reverse("screening:intake") in body
