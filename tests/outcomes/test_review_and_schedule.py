@@ -7,10 +7,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
-
-import time_machine
 
 from ketaclinic.courses.models import CourseKind, TreatmentCourse
 from ketaclinic.outcomes.actions import OutcomeError, do_record_course_review
@@ -37,12 +36,12 @@ def test_baseline_is_due_in_the_week_before_infusion_1(patient: Any, make_course
 
 @pytest.mark.django_db
 def test_before_each_infusion_and_the_day_after(patient: Any, make_course: Any, submit: Any) -> None:
-    course, visits = make_course(patient, done=1)
+    _course, visits = make_course(patient, done=1)
     clinic = patient.clinic
     day_after = local(clinic, START + timedelta(days=1), "08:00")
     due = due_for_patient(patient, day_after)
     assert ("phq9", "after") in codes(due)
-    before_visit2 = visits[1].starts_at - timedelta(hours=2)  # also within the day-after window? no: Wed
+    before_visit2 = visits[1].starts_at - timedelta(hours=2)
     assert ("phq9", "pre") in codes(due_for_patient(patient, before_visit2))
     submit(patient.user, patient, "phq9", phq9(15), before_visit2)
     assert ("phq9", "pre") not in codes(due_for_patient(patient, before_visit2 + timedelta(minutes=5)))
