@@ -28,7 +28,7 @@ class ApiDocs(DocsBase):
                     "method": method.upper(), "path": path, "summary": op.get("summary", ""),
                     "tags": ", ".join(op.get("tags", [])), "params": params,
                     "body": json.dumps(body) if body else "",
-                    "statuses": ", ".join(sorted(op.get("responses", {}))),
+                    "statuses": ", ".join(sorted(str(code) for code in op.get("responses", {}))),
                 })
         return render(request, "interop/api_docs.html", {
             "api": api, "description": schema["info"].get("description", ""), "operations": operations,

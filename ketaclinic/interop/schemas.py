@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from django.utils import timezone
 from ninja import Field, Schema
-from pydantic import AfterValidator, AwareDatetime
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 
 # Bounded so no value from outside can overflow the database or a date conversion.
 MAX_ID = 2**63 - 1
@@ -16,10 +17,12 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 PLAIN = r"^[^\x00-\x1f\x7f]*$"
 
 
-def _reasonable_instant(value: datetime) -> datetime:
-    if not 1900 <= value.year <= 2200:
-        raise ValueError("must be between the years 1900 and 2200")
-    return value
+def _utc_or_clamped(value: datetime) -> datetime:
+    """In UTC; an instant beyond year 1 or 9999 once in UTC is clamped (it only bounds a filter)."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if value.year < 2000 else datetime.max).replace(tzinfo=UTC)
 
 
 def _reasonable_birth_date(value: date) -> date:
@@ -28,8 +31,28 @@ def _reasonable_birth_date(value: date) -> date:
     return value
 
 
-Instant = Annotated[AwareDatetime, AfterValidator(_reasonable_instant)]
-BirthDate = Annotated[date, AfterValidator(_reasonable_birth_date)]
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _iso_date_text(value: object) -> object:
+    # Only "YYYY-MM-DD" text: pydantic would otherwise read a number as seconds since 1970.
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return value
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+def _iso_instant_text(value: object) -> object:
+    if isinstance(value, str) and _ISO_INSTANT.match(value):
+        return value
+    raise ValueError("must be a date and time with its UTC offset, e.g. 2026-03-02T09:00:00-05:00")
+
+
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_instant_text), AfterValidator(_utc_or_clamped)]
+BirthDate = Annotated[date, BeforeValidator(_iso_date_text), AfterValidator(_reasonable_birth_date)]
+# Agrees with Django's EmailValidator, so a schema-valid address is never refused later.
+EMAIL = (r"^$|^[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@"
+         r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 
 
 class ErrorOut(Schema):
@@ -62,7 +85,7 @@ class PatientIn(Schema):
     last_name: str = Field(..., min_length=1, max_length=100, pattern=PLAIN)
     date_of_birth: BirthDate
     sex_at_birth: Literal["female", "male"]
-    email: str = Field("", max_length=254, pattern=r"^$|^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[A-Za-z]{2,}$")
+    email: str = Field("", max_length=254, pattern=EMAIL)
     phone: str = Field("", max_length=40, pattern=PLAIN)
     preferred_language: Literal["en", "es"] = "en"
 
