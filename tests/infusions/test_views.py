@@ -1,0 +1,120 @@
+"""Every infusion page as each persona; forms keep what was typed; the board's query count is bounded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from ketaclinic.infusions.actions import (
+    do_record_adverse_event,
+    do_record_observation,
+    do_record_pump_event,
+    do_record_vitals,
+)
+from ketaclinic.infusions.models import VitalSign
+from tests.infusions.conftest import at
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def charted(ready_visit: Any, nurse: Any, provider: Any) -> Any:
+    """A visit mid-infusion with vitals, an alert, an observation and an adverse event."""
+    do_record_pump_event(nurse, ready_visit, "start", now=at(9, 15))
+    do_record_vitals(nurse, ready_visit, systolic=150, diastolic=90, heart_rate=125, spo2=97, respiratory_rate=14,
+                     now=at(9, 25))
+    do_record_observation(nurse, ready_visit, "cadss6", value=6, now=at(9, 30))
+    do_record_adverse_event(nurse, ready_visit, event_type="nausea", severity="mild", action_taken="reassured",
+                            now=at(9, 31))
+    return ready_visit
+
+
+def visit_pages(visit: Any) -> list[str]:
+    return [reverse("infusions:visit", args=[visit.pk]), reverse("infusions:record", args=[visit.pk]),
+            reverse("infusions:aftercare", args=[visit.pk])]
+
+
+def test_clinical_staff_see_the_visit_pages(login: Any, nurse: Any, provider: Any, charted: Any) -> None:
+    for user in (nurse, provider):
+        client = login(user)
+        for url in visit_pages(charted):
+            response = client.get(url)
+            assert response.status_code == 200, url
+    page = login(nurse).get(reverse("infusions:visit", args=[charted.pk])).content.decode()
+    assert "Heart rate 125/min" in page and "Acknowledge" in page and "nausea" in page
+    record = login(nurse).get(reverse("infusions:record", args=[charted.pk])).content.decode()
+    assert "<svg" in record and "<polyline" in record and "Signatures" in record
+
+
+def test_others_get_404_and_anonymous_goes_to_sign_in(login: Any, anon: Any, front_desk: Any, admin_user: Any,
+                                                      other_clinic_nurse: Any, patient: Any, other_patient: Any,
+                                                      charted: Any) -> None:
+    for user in (front_desk, admin_user, other_clinic_nurse, patient.user, other_patient.user):
+        client = login(user)
+        for url in visit_pages(charted):
+            assert client.get(url).status_code == 404, (user, url)
+    for url in visit_pages(charted):
+        response = anon.get(url)
+        assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_only_a_prescriber_opens_the_order_page(login: Any, nurse: Any, provider: Any, patient: Any,
+                                                other_clinic_nurse: Any, anon: Any, ready_visit: Any) -> None:
+    url = reverse("infusions:order", args=[ready_visit.pk])
+    assert login(provider).get(url).status_code == 200
+    assert login(nurse).get(url).status_code == 403
+    assert login(other_clinic_nurse).get(url).status_code == 404
+    assert login(patient.user).get(url).status_code == 404
+    assert anon.get(url).status_code == 302
+
+
+def test_the_order_preview_shows_findings_and_keeps_the_form(login: Any, provider: Any, visit: Any,
+                                                             nurse: Any) -> None:
+    from ketaclinic.infusions.actions import do_take_patient
+    from tests.infusions.conftest import complete_checkin
+
+    do_take_patient(nurse, visit, visit.chair, now=at(9, 1))
+    complete_checkin(nurse, visit)
+    url = reverse("infusions:order", args=[visit.pk])
+    data = {"dose_mg_per_kg": "0.8", "weight_basis": "actual", "concentration_mg_per_ml": "10",
+            "bag_volume_ml": "100", "duration_minutes": "40"}
+    page = login(provider).post(url, {**data, "calculate": "1"})
+    assert page.status_code == 200 and "Warning" in page.content.decode()
+    refused = login(provider).post(url, {**data, "sign": "1"})
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "Acknowledge the findings with a reason." in body and 'value="0.8' in body
+
+
+def test_bad_vitals_keep_what_was_typed(login: Any, nurse: Any, ready_visit: Any) -> None:
+    response = login(nurse).post(reverse("infusions:vitals", args=[ready_visit.pk]),
+                                 {"systolic": "80", "diastolic": "120", "heart_rate": "77"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "higher than diastolic" in body and 'value="77"' in body
+    assert VitalSign.objects.filter(visit=ready_visit).count() == 1  # only the baseline set
+
+
+def test_vitals_post_by_keyboard_form(login: Any, nurse: Any, ready_visit: Any) -> None:
+    response = login(nurse).post(reverse("infusions:vitals", args=[ready_visit.pk]),
+                                 {"systolic": "130", "diastolic": "80", "heart_rate": "77", "spo2": "98",
+                                  "respiratory_rate": "14"})
+    assert response.status_code == 302
+    assert VitalSign.objects.filter(visit=ready_visit, heart_rate=77).exists()
+
+
+def test_front_desk_posts_to_clinical_urls_get_404(login: Any, front_desk: Any, ready_visit: Any) -> None:
+    client = login(front_desk)
+    for name in ("vitals", "pump", "checkin", "discharge", "observation", "adverse_event", "override"):
+        assert client.post(reverse(f"infusions:{name}", args=[ready_visit.pk]), {}).status_code == 404, name
+
+
+def test_the_cs_log_is_for_clinical_staff(login: Any, nurse: Any, front_desk: Any, patient: Any, anon: Any,
+                                          clinic: Any) -> None:
+    url = reverse("infusions:cs_log")
+    assert login(nurse).get(url).status_code == 200
+    assert login(front_desk).get(url).status_code == 404
+    assert login(patient.user).get(url).status_code == 404
+    assert anon.get(url).status_code == 302
