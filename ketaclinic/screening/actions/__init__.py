@@ -23,6 +23,7 @@ from ketaclinic.screening.actions.referral import (
     RateLimited,
     do_accept_self_referral,
     do_dismiss_self_referral,
+    do_record_referral,
     do_refer_patient,
     do_submit_self_referral,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "do_record_baseline_vitals",
     "do_record_clearance_reply",
     "do_record_measure",
+    "do_record_referral",
     "do_refer_patient",
     "do_request_clearance",
     "do_rerun_eligibility",

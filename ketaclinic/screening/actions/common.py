@@ -60,7 +60,12 @@ def set_case_status(acting_user: Any, case: ScreeningCase, status: str, now: dat
 
 
 def mark_intake_started(acting_user: Any, patient: Patient, now: datetime) -> None:
-    """First intake save: the case moves to intake and the patient to the screening stage."""
+    """First intake save: the case moves to intake and the patient to the screening stage.
+
+    A patient already past screening (approved, in treatment) is updating their history: no case opens.
+    """
+    if patient.stage not in (Stage.REFERRED, Stage.SCREENING):
+        return
     case = ensure_case(acting_user, patient, now)
     if case.status == CaseStatus.REFERRED:
         set_case_status(acting_user, case, CaseStatus.INTAKE, now, "intake started")

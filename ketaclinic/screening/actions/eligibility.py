@@ -12,7 +12,7 @@ from django.utils import timezone
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Perm, require_perm
 from ketaclinic.audit.log import record_event
-from ketaclinic.patients.models import Patient
+from ketaclinic.patients.models import Patient, Stage
 from ketaclinic.protocol.eligibility import Finding
 from ketaclinic.schedule.models import Visit, VisitStatus
 from ketaclinic.screening.actions.common import ScreeningError, mark_intake_started, require_history_writer
@@ -55,6 +55,9 @@ def store_assessment(acting_user: Any, patient: Patient, *, reason: str, now: da
 
 
 def _is_after_approval(patient: Patient) -> bool:
+    """Approved at screening, or already in treatment (a patient whose screening predates this system)."""
+    if patient.stage in (Stage.APPROVED, Stage.INDUCTION, Stage.MAINTENANCE):
+        return True
     case = ScreeningCase.objects.filter(patient=patient).order_by("-created_at", "-id").first()
     return case is not None and case.status == CaseStatus.APPROVED
 
@@ -62,8 +65,8 @@ def _is_after_approval(patient: Patient) -> bool:
 def raise_review_flags(acting_user: Any, patient: Patient, assessment: EligibilityAssessment,
                        previous: EligibilityAssessment | None, now: datetime, visit: Visit | None) -> list[ReviewFlag]:
     """After approval: one flag per new blocking finding on each upcoming visit (or on the patient if none)."""
-    if not _is_after_approval(patient):
-        return []
+    if previous is None or not _is_after_approval(patient):
+        return []  # the first run is the baseline: nothing to call "new"
     before = previous.blocking_codes() if previous else set()
     new = [f for f in assessment.findings if f["severity"] in BLOCKING_SEVERITIES and f["code"] not in before]
     if not new:
@@ -128,8 +131,9 @@ def do_rerun_eligibility(acting_user: Any, patient: Patient, *, reason: str, cha
     `changes` (all optional): conditions (codes from protocol.eligibility.CONDITIONS), medications
     (names, with dose if known), blood_pressure {systolic, diastolic}, heart_rate, spo2,
     pregnancy / breastfeeding (bool), note. They are recorded in the history first, so later
-    runs see them. After approval, a new hold/contraindicated finding creates a ReviewFlag on
-    each upcoming visit (and on `visit`), or on the patient when none is booked.
+    runs see them. After approval (or for a patient already in treatment), a hold/contraindicated
+    finding that the previous run did not have creates a ReviewFlag on each upcoming visit (and on
+    `visit`), or on the patient when none is booked. The first run of a patient is the baseline.
     Writes: IntakeEntry / Medication / BaselineVitals (changes), EligibilityAssessment, ReviewFlag,
     AuditEvent. Raises InputError (protocol.errors) naming a bad change, PermissionDenied.
     """

@@ -13,7 +13,7 @@ from django.utils import timezone
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Perm, has_perm
 from ketaclinic.audit.log import record_event
-from ketaclinic.patients.models import Patient
+from ketaclinic.patients.models import Patient, Stage
 from ketaclinic.protocol.eligibility import BloodPressureReading
 from ketaclinic.protocol.errors import InputError
 from ketaclinic.protocol.scoring import score_instrument
@@ -34,6 +34,7 @@ from ketaclinic.screening.models import (
     EligibilityAssessment,
     IntakeEntry,
     Medication,
+    ScreeningCase,
     ScreeningDocument,
     ScreeningMeasure,
     TrialResponse,
@@ -54,11 +55,14 @@ def _user(acting_user: Any) -> User | None:
 
 def _rerun_if_submitted(acting_user: Any, patient: Patient, what: str, now: datetime) -> EligibilityAssessment | None:
     """A change after the intake was sent re-runs the rules (only when what the rules read changed)."""
-    case = ensure_case(acting_user, patient, now)
-    if case.status in (CaseStatus.REFERRED, CaseStatus.INTAKE):
-        return None
+    case = ScreeningCase.objects.filter(patient=patient).order_by("-created_at", "-id").first()
+    still_filling = case is None or case.status in (CaseStatus.REFERRED, CaseStatus.INTAKE)
+    if patient.stage in (Stage.REFERRED, Stage.SCREENING) and still_filling:
+        return None  # the rules run when the intake is sent
     latest = EligibilityAssessment.objects.filter(patient=patient).order_by("-version").first()
-    if latest is not None and latest.inputs == stored_inputs(*collect(patient, now)):
+    if latest is None:
+        return None  # history entered for the first time after approval: a clinician runs the rules
+    if latest.inputs == stored_inputs(*collect(patient, now)):
         return None
     assessment = store_assessment(acting_user, patient, reason=f"health history updated: {what}", now=now)
     raise_review_flags(acting_user, patient, assessment, latest, now, None)

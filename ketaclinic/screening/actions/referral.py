@@ -67,6 +67,21 @@ def do_refer_patient(acting_user: User, clinic: Clinic, *, first_name: str, last
     return referral
 
 
+@transaction.atomic
+def do_record_referral(acting_user: User, patient: Patient, *, referring_clinician: str = "",
+                       referring_practice: str = "", referring_phone: str = "", referring_email: str = "",
+                       indication_code: str = "", reason: str = "", now: datetime | None = None) -> Referral:
+    """Record a referral for a patient who is already registered (opens screening if none is open).
+
+    Who: front desk, provider, medical director. Writes: ScreeningCase, Referral, AuditEvent.
+    """
+    require_perm(acting_user, patient.clinic, Perm.REGISTER_PATIENTS)
+    return _open_referral(acting_user, patient, ReferralSource.CLINICIAN, now or timezone.now(),
+                          referring_clinician=referring_clinician, referring_practice=referring_practice,
+                          referring_phone=referring_phone, referring_email=referring_email,
+                          indication_code=_clean_code(indication_code), reason=reason)
+
+
 def _open_referral(acting_user: User, patient: Patient, source: str, now: datetime, **fields: Any) -> Referral:
     case = ensure_case(acting_user, patient, now)
     referral = Referral.objects.create(clinic=patient.clinic, patient=patient, case=case, source=source,
@@ -148,4 +163,4 @@ def do_dismiss_self_referral(acting_user: User, self_referral: SelfReferral, *, 
 
 
 __all__ = ["DuplicatePatient", "RateLimited", "do_accept_self_referral", "do_dismiss_self_referral",
-           "do_refer_patient", "do_submit_self_referral"]
+           "do_record_referral", "do_refer_patient", "do_submit_self_referral"]

@@ -15,6 +15,7 @@ from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Perm, require_perm
 from ketaclinic.audit.log import record_event
 from ketaclinic.courses.actions import do_create_course
+from ketaclinic.courses.models import CourseStatus, TreatmentCourse
 from ketaclinic.patients.actions import do_set_patient_stage
 from ketaclinic.patients.models import Patient, Stage
 from ketaclinic.protocol.errors import InputError
@@ -83,9 +84,12 @@ def do_decide_screening(acting_user: User, patient: Patient, *, decision: str, r
             raise ScreeningError(f"Indication: {exc.message}.") from None
         if not code:
             raise ScreeningError("Choose the indication for the treatment course.")
-        course = do_create_course(acting_user, patient, indication_code=code,
-                                  earliest_on=earliest_on or now.astimezone(patient.clinic.zone).date(),
-                                  notes=f"Approved at screening: {reason.strip()}"[:2000], now=now)
+        # A course already waiting for scheduling (entered before this decision) is linked, not duplicated.
+        course = TreatmentCourse.objects.filter(patient=patient, status=CourseStatus.REQUESTED).first()
+        if course is None:
+            course = do_create_course(acting_user, patient, indication_code=code,
+                                      earliest_on=earliest_on or now.astimezone(patient.clinic.zone).date(),
+                                      notes=f"Approved at screening: {reason.strip()}"[:2000], now=now)
     row = ScreeningDecision.objects.create(case=case, patient=patient, decision=decision, reason=reason.strip(),
                                            patient_message=patient_message.strip(), assessment=latest, course=course,
                                            decided_at=now, decided_by=acting_user)
