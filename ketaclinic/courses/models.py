@@ -60,3 +60,38 @@ class TreatmentCourse(models.Model):
     @property
     def visit_minutes(self) -> int:
         return self.checkin_min + self.infusion_min + self.recovery_min
+
+
+class AmendmentStatus(models.TextChoices):
+    APPLIED = "applied", "Applied"
+    PENDING = "pending", "Waiting for a second signature"
+    REJECTED = "rejected", "Not co-signed"
+
+
+# Course fields a provider may change after approval (per-course overrides).
+AMENDABLE_FIELDS = ("planned_visits", "window_days", "max_per_7_days", "min_gap_hours", "checkin_min",
+                    "infusion_min", "recovery_min", "earliest_on", "latest_start_on")
+
+
+class CourseAmendment(models.Model):
+    """A provider's change to a course's plan: the original value is kept, with who, when and why.
+
+    Loosening a spacing limit below the clinic protocol (shorter gap, more visits in 7 days)
+    needs a second prescriber's signature before it applies.
+    """
+
+    course = models.ForeignKey(TreatmentCourse, on_delete=models.PROTECT, related_name="amendments")
+    changes = models.JSONField(help_text='{"field": {"from": old, "to": new}}')
+    reason = models.TextField()
+    status = models.CharField(max_length=10, choices=AmendmentStatus.choices, default=AmendmentStatus.APPLIED)
+    amended_at = models.DateTimeField()
+    amended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    cosigned_at = models.DateTimeField(null=True, blank=True)
+    cosigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        ordering = ("amended_at",)
+
+    def __str__(self) -> str:
+        return f"Amendment of course {self.course_id} ({self.get_status_display()})"

@@ -32,7 +32,7 @@ from ketaclinic.schedule.models import (
     Proposal,
     Visit,
 )
-from ketaclinic.schedule.rules import Placement, blocking, load_boards
+from ketaclinic.schedule.rules import Placement, blocking, free_slots, load_boards
 from ketaclinic.scheduling.cpsat import Options, solve_cpsat
 from ketaclinic.scheduling.greedy import solve_greedy
 from ketaclinic.scheduling.model import ScheduleInputError, parse_instance, plan_to_json
@@ -251,3 +251,42 @@ def plan_course_around(course: TreatmentCourse, chair: Chair, start: datetime, *
         return None
     placements = placements_from_plan(clinic, plan, key)
     return placements if len(placements) == course.planned_visits else None
+
+
+def do_book_waiting_boosters(acting_user: User, patient: Any, *, now: datetime | None = None
+                             ) -> tuple[list[Visit], list[TreatmentCourse]]:
+    """Book each waiting maintenance booster of `patient` at the first slot in its date range.
+
+    Slots respect the patient's availability and every booking rule (do_book_course checks
+    them again). Who: staff who may view patients. Returns (booked visits, boosters that did
+    not fit). Each booster is its own transaction, so one that does not fit leaves the others booked.
+    """
+    from ketaclinic.courses.models import CourseKind
+    from ketaclinic.schedule.actions import RuleBroken, SlotTaken, do_book_course
+
+    require_perm(acting_user, patient.clinic, Perm.VIEW_PATIENTS)
+    now = now or timezone.now()
+    tomorrow = timezone.localdate(now, timezone=patient.clinic.zone) + timedelta(days=1)
+    chairs = list(Chair.objects.filter(clinic=patient.clinic, active=True).order_by("name"))
+    booked: list[Visit] = []
+    missed: list[TreatmentCourse] = []
+    boosters = TreatmentCourse.objects.filter(patient=patient, kind=CourseKind.MAINTENANCE,
+                                              status=CourseStatus.REQUESTED).select_related("clinic", "patient")
+    for course in boosters.order_by("earliest_on", "pk"):
+        first = max(course.earliest_on, tomorrow)
+        last = course.latest_start_on or first + timedelta(days=14)
+        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        slots = free_slots(course, days, chairs, limit_per_day=1) if days else {}
+        placed = False
+        for day in sorted(slots):
+            start, chair = slots[day][0]
+            try:
+                booked.extend(do_book_course(acting_user, course, [Placement(chair, start)], source="boosters",
+                                             now=now))
+            except (RuleBroken, SlotTaken):
+                continue
+            placed = True
+            break
+        if not placed:
+            missed.append(course)
+    return booked, missed
