@@ -22,7 +22,7 @@ def _utc_or_clamped(value: datetime) -> datetime:
     try:
         return value.astimezone(UTC)
     except OverflowError:
-        return (datetime.min if value.year < 2000 else datetime.max).replace(tzinfo=UTC)
+        return datetime.min.replace(tzinfo=UTC) if value.year < 2000 else datetime.max.replace(tzinfo=UTC)
 
 
 def _reasonable_birth_date(value: date) -> date:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -41,7 +41,7 @@ ENCOUNTER_STATUS = {"arrived": "arrived", "in_chair": "in-progress", "infusing":
 
 
 def instant(value: datetime) -> str:
-    return value.astimezone(timezone.UTC).isoformat().replace("+00:00", "Z")
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def ref(resource_type: str, rid: str) -> dict[str, str]:
