@@ -24,10 +24,9 @@ pytestmark = pytest.mark.django_db
 def full_record(clinic: Any, front_desk: Any, nurse: Any, provider: Any) -> Any:
     with time_machine.travel(NOON, tick=False):
         patient = referred_patient(clinic, front_desk, nurse)
+        from ketaclinic.accounts.actions import do_grant_role
         from ketaclinic.accounts.roles import Role
         from tests.factories import make_user
-
-        from ketaclinic.accounts.actions import do_grant_role
 
         user = make_user(email=patient.email, full_name=patient.display_name)
         do_grant_role(None, clinic, user, Role.PATIENT)
@@ -155,7 +154,6 @@ def test_capability_statement(api):
 # ---- bulk NDJSON ----
 
 def test_bulk_export_streams_the_clinic_only(api, full_record, read_token, other_clinic):
-    patient, _ = full_record
     make_patient(other_clinic, last_name="Elsewhere")
     response = api.get("/fhir/$export", **bearer(read_token))
     assert response.status_code == 200
