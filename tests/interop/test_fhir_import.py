@@ -11,7 +11,6 @@ import time_machine
 
 from ketaclinic.accounts.roles import Role
 from ketaclinic.interop.actions import do_create_api_token
-from ketaclinic.interop.fhir.export import patient_bundle
 from ketaclinic.patients.models import Patient
 from ketaclinic.screening.models import IntakeEntry, Medication, Referral
 from tests.factories import make_clinic, make_staff
