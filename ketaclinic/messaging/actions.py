@@ -32,7 +32,7 @@ from ketaclinic.messaging.models import (
     Topic,
     TriageOutcome,
 )
-from ketaclinic.messaging.symptom_text import ONSET_LABELS, SEVERITY_LABELS, SYMPTOM_LABELS
+from ketaclinic.messaging.symptom_text import ONSET_LABELS, SELF_HARM_LABELS, SEVERITY_LABELS, SYMPTOM_LABELS
 from ketaclinic.notifications.actions import queue_message
 from ketaclinic.patients.models import Patient
 from ketaclinic.protocol.symptoms import (
@@ -279,7 +279,8 @@ def _summary(answers: tuple[SymptomAnswer, ...], note: str) -> str:
     reported = [a for a in answers if a.severity > Severity.NONE]
     for a in reported:
         onset = f", {ONSET_LABELS[a.onset].lower()}" if a.onset else ""
-        lines.append(f"- {SYMPTOM_LABELS[a.symptom]}: {SEVERITY_LABELS[a.severity].lower()}{onset}")
+        labels = SELF_HARM_LABELS if a.symptom is Symptom.SELF_HARM else SEVERITY_LABELS
+        lines.append(f"- {SYMPTOM_LABELS[a.symptom]}: {labels[a.severity].lower()}{onset}")
     if not reported:
         lines.append("- None of the listed symptoms.")
     if note:

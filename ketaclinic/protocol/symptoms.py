@@ -116,6 +116,10 @@ def validate(data: TriageInput) -> None:
         raise SymptomInputError("days_since_infusion", "must not be negative")
 
 
+def _name(symptom: Symptom) -> str:
+    return symptom.value.replace("_", " ").capitalize()
+
+
 def _rule(answer: SymptomAnswer, data: TriageInput, o: Outcomes) -> Finding | None:
     """The most serious finding for one answer, or None when it was not reported."""
     sym, sev, onset = answer.symptom, answer.severity, answer.onset
@@ -124,7 +128,7 @@ def _rule(answer: SymptomAnswer, data: TriageInput, o: Outcomes) -> Finding | No
     if sym is Symptom.SELF_HARM:
         return Finding(sym, Level.URGENT, "Thoughts of self-harm reported: same-day clinician contact (§11).")
     if sev >= o.symptom_urgent_min_severity:
-        return Finding(sym, Level.URGENT, f"{sym.value} reported as severe.")
+        return Finding(sym, Level.URGENT, f"{_name(sym)} reported as severe.")
     if sym is Symptom.PERCEPTUAL and data.days_since_infusion is not None \
             and data.days_since_infusion >= o.symptom_perceptual_urgent_after_days:
         return Finding(sym, Level.URGENT, f"Perceptual changes still present {data.days_since_infusion} day(s) "
@@ -134,8 +138,9 @@ def _rule(answer: SymptomAnswer, data: TriageInput, o: Outcomes) -> Finding | No
     if sym is Symptom.MOOD and sev >= o.symptom_mood_urgent_min_severity:
         return Finding(sym, Level.URGENT, "Mood worse (moderate or more).")
     if onset in NEW_ONSETS and sev >= o.symptom_new_urgent_min_severity:
-        return Finding(sym, Level.URGENT, f"New {sym.value} that began after the infusion day, {sev.name.lower()}.")
-    return Finding(sym, Level.ROUTINE, f"{sym.value}, {sev.name.lower()}.")
+        return Finding(sym, Level.URGENT,
+                       f"New {_name(sym).lower()} that began after the infusion day, {sev.name.lower()}.")
+    return Finding(sym, Level.ROUTINE, f"{_name(sym)}, {sev.name.lower()}.")
 
 
 def triage(data: TriageInput, outcomes: Outcomes) -> TriageResult:
