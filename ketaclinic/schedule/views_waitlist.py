@@ -102,9 +102,13 @@ def proposal_view(request: HttpRequest, proposal_id: int) -> HttpResponse:
                 messages.success(request, f"Booked {course.planned_visits} visit(s) for {course.patient}.")
                 return redirect("schedule:proposal", proposal.pk)
     items = _proposal_items(proposal, clinic)
+    zone = clinic.zone
     for item in items:
         item["errors"] = errors.get(item["course"].pk, [])
-        item["typed"] = typed.get(item["course"].pk)
+        item["rows"] = typed.get(item["course"].pk) or [
+            {"day": p.starts_at.astimezone(zone).strftime("%Y-%m-%d"),
+             "start": p.starts_at.astimezone(zone).strftime("%H:%M"), "chair": str(p.chair.pk)}
+            for p in item["placements"]]
     placed = [i for i in items if i["placements"]]
     return render(request, "schedule/proposal.html", {
         "clinic": clinic, "proposal": proposal, "placed": placed,
