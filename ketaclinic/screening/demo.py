@@ -57,7 +57,9 @@ def seed(ctx: Any) -> None:
     if ScreeningCase.objects.filter(clinic=ctx.clinic).exists():
         return
     desk, provider = ctx.staff["front_desk"], ctx.staff["provider"]
-    days = lambda n: ctx.now - timedelta(days=n)  # noqa: E731
+
+    def days(n: int) -> datetime:
+        return ctx.now - timedelta(days=n)  # type: ignore[no-any-return]
 
     # Referred, invited, nothing filled in yet.
     for i, patient in enumerate(ctx.patients.get("referred", [])):

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import retarget
 
+from ketaclinic.patients.actions import record_chart_view
 from ketaclinic.patients.models import Patient
 from ketaclinic.protocol.errors import InputError
 from ketaclinic.protocol.instruments import INSTRUMENTS
@@ -110,6 +111,8 @@ def intake(request: HttpRequest) -> HttpResponse:
 def intake_for(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Staff fill the health history on the patient's behalf (recorded as such)."""
     patient, on_behalf = get_patient_for_intake(request.user, patient_id)
+    if on_behalf:
+        record_chart_view(request.user, patient, "screening intake")  # type: ignore[arg-type]
     return _page(request, patient, on_behalf)
 
 

@@ -1,0 +1,120 @@
+"""Browser journey: front desk enters a referral → the patient fills the intake on a phone →
+the provider reviews, requests clearance, records the reply, accepts it and approves."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.core import mail
+
+from ketaclinic.courses.models import CourseStatus, TreatmentCourse
+from ketaclinic.patients.models import Patient
+from ketaclinic.screening.models import ClearanceRequest, IntakeEntry
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _wait_saved(page: Any, key: str) -> None:
+    page.locator(f"#saved-{key}").get_by_text("Saved").wait_for()
+
+
+def test_referral_to_approval(page: Any, browser_login: Any, front_desk: Any, provider: Any) -> None:
+    # Front desk: the referral.
+    browser_login(page, front_desk)
+    page.get_by_role("link", name="Screening", exact=True).click()
+    page.get_by_role("link", name="Enter a referral").click()
+    page.get_by_label("First name").fill("Lena")
+    page.get_by_label("Last name").fill("Ortiz")
+    page.get_by_label("Date of birth").fill("1979-06-02")
+    page.get_by_label("Sex at birth").select_option("female")
+    page.get_by_label("Email", exact=True).fill("lena@example.org")
+    page.get_by_label("Referring clinician").fill("Dr. Anne Park")
+    page.get_by_label("Indication (ICD-10-CM)").fill("F33.2")
+    page.get_by_role("button", name="Save referral").click()
+    assert page.get_by_text("Referral for Lena Ortiz saved and portal invitation sent.").is_visible()
+    assert page.get_by_role("cell", name="Ortiz, Lena").is_visible()
+
+    # Patient: accepts the emailed invitation and fills the intake on a phone.
+    [invitation] = [m for m in mail.outbox if "lena@example.org" in m.to]
+    link = re.search(r"https?://\S+/accounts/\S+", invitation.body).group(0)  # type: ignore[union-attr]
+    page.context.clear_cookies()
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(page.base_url + link.split("testserver", 1)[-1])
+    page.get_by_label("Choose a password").fill("lena-strong-password-2027")
+    page.get_by_label("Type it again").fill("lena-strong-password-2027")
+    page.get_by_role("button", name="Create my account").click()
+    assert page.get_by_text("We need your health history.").is_visible()
+    page.get_by_role("link", name="Fill in my health history").click()
+
+    emergency = page.locator("#section-emergency")
+    emergency.get_by_label("Their name").fill("Sam Ortiz")
+    emergency.get_by_label("How you know them").fill("brother")
+    emergency.get_by_label("Their phone number").fill("207-555-0101")
+    emergency.get_by_label("Their phone number").blur()
+    _wait_saved(page, "emergency")
+    page.locator("#section-indications").get_by_label("Depression", exact=True).check()
+    _wait_saved(page, "indications")
+    page.locator("#section-history").get_by_label("I have none of these").check()
+    _wait_saved(page, "history")
+    body = page.locator("#section-body")
+    body.get_by_label("Height (cm)").fill("165")
+    body.get_by_label("Weight (kg)").fill("sixty")  # a mistake: shown back with its message
+    body.get_by_label("Weight (kg)").blur()
+    page.locator("#section-body").get_by_text("Please enter a number.").wait_for()
+    page.locator("#section-body").get_by_label("Weight (kg)").fill("62")
+    page.locator("#section-body").get_by_label("Weight (kg)").blur()
+    _wait_saved(page, "body")
+    page.locator("#section-pregnancy").get_by_label("No").first.check()
+    page.locator("#section-pregnancy").get_by_role("group", name="Are you breastfeeding?").get_by_label("No").check()
+    _wait_saved(page, "pregnancy")
+    page.locator("#section-reactions").get_by_label("No").check()
+    _wait_saved(page, "reactions")
+    page.get_by_label("Name of the medicine").fill("sertraline")
+    page.get_by_label("How much and how often (if you know)").fill("100 mg daily")
+    page.get_by_role("button", name="Add medicine").click()
+    page.locator("#medications").get_by_text("sertraline — 100 mg daily").wait_for()
+    for drug, weeks, response in (("escitalopram", "8", "none"), ("bupropion", "10", "partial")):
+        page.get_by_label("Medicine", exact=True).fill(drug)
+        page.get_by_label("How many weeks did you take it?").fill(weeks)
+        page.get_by_label("How well did it work?").select_option(response)
+        page.get_by_role("button", name="Add this medicine").click()
+        page.locator("#trials").get_by_text(drug).wait_for()
+    page.get_by_label("Top number").fill("126")
+    page.get_by_label("Bottom number").fill("80")
+    page.get_by_role("button", name="Save reading").click()
+    page.locator("#vitals").get_by_text("126/80").wait_for()
+    page.get_by_role("button", name="Send my health history").click()
+    assert page.get_by_text("Thank you. Your health history is now with our care team.").is_visible()
+    patient = Patient.objects.get(last_name="Ortiz")
+    versions = [e.data for e in IntakeEntry.objects.filter(patient=patient, section="body").order_by("saved_at", "id")]
+    assert versions[-1] == {"height_cm": 165.0, "weight_kg": 62.0}  # earlier versions kept, the bad value never saved
+    assert all(v["weight_kg"] in ("", 62.0) for v in versions)
+
+    # Provider: review, clearance, approval.
+    page.context.clear_cookies()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    browser_login(page, provider)
+    page.get_by_role("link", name="Screening", exact=True).click()
+    page.get_by_role("link", name="Review Lena Ortiz").click()
+    assert page.get_by_role("heading", name="Eligibility findings").is_visible()
+    assert page.get_by_text("Treatment-resistant depression: yes").is_visible()
+    page.get_by_text("Request clearance").click()
+    page.get_by_label("Send to").select_option("pcp")
+    page.get_by_label("Clinician's name").fill("Dr. Home")
+    page.get_by_label("What should they confirm?").fill("Any heart rhythm problems we should know about?")
+    page.get_by_role("button", name="Create letter").click()
+    assert page.get_by_text("Any heart rhythm problems we should know about?").is_visible()
+    page.get_by_role("link", name="Back to the review").click()
+    page.get_by_label("Note", exact=True).fill("Faxed reply: no arrhythmia, cleared.")
+    page.get_by_role("button", name="Record reply").click()
+    page.get_by_role("button", name="Accept clearance").click()
+    assert ClearanceRequest.objects.get(patient=patient).status == "accepted"
+    page.get_by_label("Approve").check()
+    page.get_by_label("Reason (recorded in the chart)").fill("TRD after two adequate trials; PCP cleared.")
+    page.get_by_label("I reviewed every hold and caution finding").check()
+    page.get_by_role("button", name="Record decision").click()
+    assert page.get_by_text("The treatment course is waiting for scheduling.").is_visible()
+    course = TreatmentCourse.objects.get(patient=patient)
+    assert course.status == CourseStatus.REQUESTED and course.indication_code == "F33.2"
