@@ -32,3 +32,32 @@ def chart_consent_panel(request: HttpRequest, clinic: Any, *, patient: Patient, 
         "status": status, "patient": patient, "signatures": signatures,
         "can_withdraw": has_perm(request.user, patient.clinic, Perm.CHART),
     }, request=request)
+
+
+UPCOMING_DAYS = 7
+
+
+@register_panel("staff", order=12)
+def staff_unsigned_panel(request: HttpRequest, clinic: Any, **_: Any) -> str | None:
+    """Patients with a visit in the next week who have no valid consent: sign them in on the tablet."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ketaclinic.consent.access import consent_statuses
+    from ketaclinic.schedule.models import Visit, VisitStatus
+
+    if not has_perm(request.user, clinic, Perm.VIEW_PATIENTS):
+        return None
+    now = timezone.now()
+    upcoming = (Visit.objects.filter(clinic=clinic, starts_at__gte=now - timedelta(hours=12),
+                                     starts_at__lt=now + timedelta(days=UPCOMING_DAYS),
+                                     status__in=[VisitStatus.BOOKED, VisitStatus.CONFIRMED, VisitStatus.ARRIVED])
+                .select_related("patient", "patient__clinic").order_by("starts_at"))
+    first_visit: dict[int, Any] = {}
+    for visit in upcoming:
+        first_visit.setdefault(visit.patient_id, visit)
+    statuses = consent_statuses([v.patient for v in first_visit.values()])
+    rows = [(v, statuses[pid]) for pid, v in first_visit.items() if not statuses[pid].valid]
+    return render_to_string("consent/partials/staff_panel.html", {"rows": rows, "days": UPCOMING_DAYS},
+                            request=request)

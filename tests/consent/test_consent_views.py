@@ -191,3 +191,24 @@ def test_template_list_query_count_is_bounded(login, medical_director, clinic, p
         publish(medical_director, clinic)
     with django_assert_max_num_queries(len(one.captured_queries)):
         client.get(reverse("consent:template_list"))
+
+
+def test_staff_home_lists_upcoming_patients_who_still_need_to_sign(login, patient, other_patient, front_desk,
+                                                                   provider, sign):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ketaclinic.courses.actions import do_create_course
+    from ketaclinic.schedule.actions import do_book_visit, do_create_chair
+
+    chair = do_create_chair(None, patient.clinic, "Chair 1")
+    tomorrow = timezone.now().replace(microsecond=0) + timedelta(days=1)
+    for i, p in enumerate([patient, other_patient]):
+        course = do_create_course(provider, p, indication_code="F33.2", earliest_on=tomorrow.date())
+        do_book_visit(front_desk, course, chair, tomorrow + timedelta(hours=2 * i))
+    sign(other_patient)
+    page = login(front_desk).get(reverse("web:home")).content.decode()
+    panel = page.split('id="consent-staff-title"')[1].split("</section>")[0]
+    assert "Maya Reyes" in panel and "never signed" in panel and "Omar Blake" not in panel
+    assert reverse("consent:tablet", args=[patient.pk]) in panel
