@@ -52,8 +52,9 @@ def channels_for(patient: Patient, preference: MessagePreference) -> list[str]:
     one; when neither has, the preferred channel is kept so the send fails visibly
     ("no address on file") in the staff failed-messages list instead of vanishing.
     """
-    wanted = [Channel.EMAIL, Channel.SMS] if preference.channel == ChannelChoice.BOTH else [preference.channel]
-    address = {Channel.EMAIL: bool(patient.email), Channel.SMS: bool(patient.phone)}
+    wanted: list[str] = ([Channel.EMAIL, Channel.SMS] if preference.channel == ChannelChoice.BOTH
+                         else [preference.channel])
+    address: dict[str, bool] = {Channel.EMAIL: bool(patient.email), Channel.SMS: bool(patient.phone)}
     usable = [c for c in wanted if address[c]]
     if usable:
         return [str(c) for c in usable]

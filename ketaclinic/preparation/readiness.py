@@ -99,10 +99,11 @@ def statuses_for(visit: Any, *, is_today: bool) -> tuple[str, ...]:
 def readiness_rows(clinic: Clinic, day: date, *, today: date) -> list[ReadinessRow]:
     rows = []
     for visit in readiness_queryset(clinic, day):
+        annotated: Any = visit  # carries the annotations of readiness_queryset
         rows.append(ReadinessRow(
             visit=visit, statuses=statuses_for(visit, is_today=day == today),
-            ride_name=visit.ride_name or "", ride_phone=visit.ride_phone or "", ride_kind=visit.ride_kind or "",
-            open_task_id=visit.open_task_id))
+            ride_name=annotated.ride_name or "", ride_phone=annotated.ride_phone or "",
+            ride_kind=annotated.ride_kind or "", open_task_id=annotated.open_task_id))
     return rows
 
 

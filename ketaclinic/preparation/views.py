@@ -39,7 +39,7 @@ from ketaclinic.schedule.models import ACTIVE_STATUSES
 def _record_view(request: HttpRequest, visit: Any, what: str) -> None:
     """Audit staff reads of a patient's preparation (patients reading their own are not logged)."""
     if visit.patient.user_id != request.user.pk:
-        record_event(request.user, "PREPARATION_VIEWED", patient=visit.patient, obj=visit,  # type: ignore[arg-type]
+        record_event(request.user, "PREPARATION_VIEWED", patient=visit.patient, obj=visit,
                      details={"view": what})
 
 
