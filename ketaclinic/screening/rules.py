@@ -19,8 +19,16 @@ from ketaclinic.protocol.eligibility import (
 from ketaclinic.protocol.errors import InputError
 from ketaclinic.protocol.indications import DEPRESSION_KINDS, classify
 from ketaclinic.screening.intake import INDICATION_CODES
-from ketaclinic.screening.models import AntidepressantTrialRecord, BaselineVitals, IntakeEntry, Medication, Referral
+from ketaclinic.screening.models import (
+    AntidepressantTrialRecord,
+    BaselineVitals,
+    IntakeEntry,
+    Medication,
+    Referral,
+    ScreeningMeasure,
+)
 
+ITEM9_CODE = "phq9_item9_positive"
 CHANGE_KEYS = frozenset({"conditions", "medications", "blood_pressure", "pregnancy", "breastfeeding",
                          "heart_rate", "spo2", "note"})
 
@@ -104,6 +112,14 @@ def extra_findings(patient: Patient) -> list[Finding]:
             "pregnancy_status_unknown", "hold",
             "The patient is not sure if they are pregnant: confirm (e.g. pregnancy test) before the decision.",
             "§3.1 Spravato PI pregnancy (L); clinic convention (C)",
+        ))
+    phq9 = ScreeningMeasure.objects.filter(patient=patient, instrument="phq9").order_by("-taken_at", "-id").first()
+    if phq9 is not None and "suicidal_ideation" in phq9.flags:
+        found.append(Finding(
+            ITEM9_CODE, "hold",
+            f"PHQ-9 item 9 answered {phq9.answers[8]} on {phq9.taken_at:%Y-%m-%d} (thoughts of death or self-harm): "
+            "same-day clinician review before anything is booked or infused; record the outcome.",
+            "§11 suicide-risk safety (C); outcomes.phq9_item9_review_min_score",
         ))
     return found
 

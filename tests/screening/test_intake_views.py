@@ -9,6 +9,8 @@ from django.urls import reverse
 
 from ketaclinic.audit.models import AuditEvent
 from ketaclinic.patients.models import Stage
+from ketaclinic.screening import actions
+from ketaclinic.screening.access import open_review_flags
 from ketaclinic.screening.models import (
     BaselineVitals,
     CaseStatus,
@@ -103,6 +105,31 @@ def test_phq9_item9_shows_the_crisis_line(login: Any, patient: Any) -> None:
     assert "988" in response.content.decode()
     measure = ScreeningMeasure.objects.get(patient=patient)
     assert measure.total == 10 and "suicidal_ideation" in measure.flags
+    # §11: a clinician sees it the same day, before anything else happens.
+    flag = open_review_flags(patient).get()
+    assert flag.finding_code == "phq9_item9_positive" and flag.visit is None
+
+
+def test_a_positive_item9_is_a_hold_finding_for_the_provider(login: Any, patient: Any, provider: Any) -> None:
+    fill_intake(patient.user, patient)
+    actions.do_record_measure(patient.user, patient, "phq9", [1, 1, 1, 1, 1, 1, 1, 1, 1])
+    actions.do_submit_intake(patient.user, patient)
+    assessment = EligibilityAssessment.objects.get(patient=patient)
+    assert assessment.status == "needs_review"
+    assert "phq9_item9_positive" in {f["code"] for f in assessment.findings}
+    body = login(provider).get(reverse("screening:review", args=[patient.pk])).content.decode()
+    assert "thoughts of death or self-harm" in body and "Resolve flag" in body
+
+
+def test_an_approved_patient_updating_the_history_raises_a_flag(login: Any, approved_patient: Any) -> None:
+    client = login(approved_patient.user)
+    page = client.get(reverse("web:home")).content.decode()
+    assert "Good news: you can start treatment." in page
+    client.post(reverse("screening:save_section", args=[approved_patient.pk, "history"]),
+                {"conditions": ["recent_myocardial_infarction"]}, **HTMX)
+    flag = open_review_flags(approved_patient).get()
+    assert flag.finding_code == "recent_myocardial_infarction"
+    assert case_of(approved_patient).status == CaseStatus.APPROVED  # the decision stands until a provider acts
 
 
 def test_sending_needs_the_required_parts_and_runs_the_rules(login: Any, patient: Any) -> None:

@@ -34,12 +34,13 @@ from ketaclinic.screening.models import (
     EligibilityAssessment,
     IntakeEntry,
     Medication,
+    ReviewFlag,
     ScreeningCase,
     ScreeningDocument,
     ScreeningMeasure,
     TrialResponse,
 )
-from ketaclinic.screening.rules import collect, stored_inputs
+from ketaclinic.screening.rules import ITEM9_CODE, collect, stored_inputs
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 ALLOWED_DOCUMENT_TYPES = {
@@ -204,7 +205,17 @@ def do_record_measure(acting_user: Any, patient: Patient, instrument: str, answe
                                               entered_by=_user(acting_user), on_behalf=on_behalf)
     record_event(acting_user, "BASELINE_MEASURE_RECORDED", patient=patient, obj=measure, at=now,
                  details={"instrument": instrument, "total": total, "flags": flags, "on_behalf": on_behalf})
+    if "suicidal_ideation" in flags:
+        # §11: a positive item 9 needs a clinician the same day, whatever the screening stage.
+        flag = ReviewFlag.objects.create(
+            clinic=patient.clinic, patient=patient, finding_code=ITEM9_CODE, severity="hold",
+            message=f"PHQ-9 item 9 answered {answers[8]} (thoughts of death or self-harm): same-day clinician "
+                    "review; record the outcome when resolving this flag.",
+            source="§11 suicide-risk safety (C)", created_at=now)
+        record_event(acting_user, "REVIEW_FLAG_RAISED", patient=patient, obj=flag, at=now,
+                     details={"code": ITEM9_CODE, "severity": "hold", "visit": None})
     mark_intake_started(acting_user, patient, now)
+    _rerun_if_submitted(acting_user, patient, instrument, now)
     return measure
 
 
