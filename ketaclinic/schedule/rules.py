@@ -305,10 +305,12 @@ def blocking(problems: Iterable[Problem]) -> list[Problem]:
 
 def free_slots(course: TreatmentCourse, days: Sequence[date], chairs: Sequence[Chair], *,
                moving: Visit | None = None, respect_availability: bool = True,
-               limit_per_day: int = 48) -> dict[date, list[tuple[datetime, Chair]]]:
+               limit_per_day: int = 48, step_minutes: int | None = None
+               ) -> dict[date, list[tuple[datetime, Chair]]]:
     """Starts on `days` (with the first free chair) where one visit of `course` may go.
 
     With `moving`, that visit is the one that moves, and the whole course must stay valid.
+    `step_minutes` (a multiple of the grid) thins the list for people choosing on a phone.
     Used by the patient's reschedule page and the waitlist offers. Queries: one set for
     all days (load_boards) plus the course's visits and availability.
     """
@@ -335,7 +337,7 @@ def free_slots(course: TreatmentCourse, days: Sequence[date], chairs: Sequence[C
                         if not blocking(board.placement_problems(course, chair, start, ignore=ignore)):
                             found.append((start, chair))
                             break
-            start += timedelta(minutes=board.slot_minutes)
+            start += timedelta(minutes=max(step_minutes or 0, board.slot_minutes))
         if found:
             out[day] = found
     return out

@@ -104,7 +104,7 @@ def my_reschedule_view(request: HttpRequest, visit_id: int) -> HttpResponse:
     chairs = list(Chair.objects.filter(clinic=patient.clinic, active=True).order_by("name"))
     slots = {}
     if visit.status in (VisitStatus.BOOKED, VisitStatus.CONFIRMED) and visit.starts_at - now >= notice:
-        found = free_slots(visit.course, days, chairs, moving=visit, limit_per_day=12)
+        found = free_slots(visit.course, days, chairs, moving=visit, limit_per_day=24, step_minutes=30)
         slots = {d: [s for s, _ in found[d] if s - now >= notice] for d in sorted(found)}
         slots = {d: s for d, s in slots.items() if s}
     return render(request, "schedule/my_reschedule.html", {
