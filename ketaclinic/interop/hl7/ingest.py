@@ -63,12 +63,42 @@ def decode(raw: bytes) -> str:
     return text
 
 
+@dataclass
+class Seen:
+    ack_code: str
+    reason: str
+    received_at: datetime
+
+
+class Batch:
+    """What one batch looks up once instead of once per message (one transaction, milliseconds old)."""
+
+    def __init__(self, clinic_id: int, headers: list[Header]) -> None:
+        self.chairs = {c.monitor_device_id: c for c in Chair.objects.filter(clinic_id=clinic_id, active=True)
+                       .exclude(monitor_device_id="")}
+        self._visits: dict[int, Visit | None] = {}
+        ids = {h.control_id for h in headers if h.control_id}
+        self.seen: dict[tuple[str, str], Seen] = {
+            (m.sending_app, m.control_id): Seen(m.ack_code, m.reason, m.received_at)
+            for m in MonitorMessage.objects.filter(clinic_id=clinic_id, control_id__in=ids)
+            .only("sending_app", "control_id", "ack_code", "reason", "received_at")
+        } if ids else {}
+
+    def visit_in(self, chair: Chair) -> Visit | None:
+        if chair.pk not in self._visits:
+            self._visits[chair.pk] = (Visit.objects.select_related("patient", "course")
+                                      .filter(chair=chair, status__in=IN_CHAIR_STATUSES)
+                                      .order_by("-starts_at").first())
+        return self._visits[chair.pk]
+
+
 class Processor:
-    """Callable for the Ingestor: one clinic's listener."""
+    """Callable for the Ingestor: one clinic's listener. Runs in the listener's database thread."""
 
     def __init__(self, clinic_id: int) -> None:
         self.clinic_id = clinic_id
         self._clinic: Clinic | None = None
+        self._protocol_key: object = None
 
     @property
     def clinic(self) -> Clinic:
@@ -76,11 +106,28 @@ class Processor:
             self._clinic = Clinic.objects.get(pk=self.clinic_id)
         return self._clinic
 
+    def _refresh_protocol(self) -> None:
+        """Build the clinic's protocol once per protocol version, not once per reading.
+
+        The vitals action asks `visit.clinic.protocol()`; every visit this listener files gets
+        this Clinic instance, whose `protocol` answers from the memo until a new version is saved
+        (checked once per batch).
+        """
+        clinic = self.clinic
+        version = clinic.protocol_versions.order_by("-number").values_list("pk", flat=True).first()
+        if version != self._protocol_key or "protocol" not in clinic.__dict__:
+            built = type(clinic).protocol(clinic)
+            clinic.__dict__["protocol"] = lambda: built
+            self._protocol_key = version
+
     def __call__(self, items: Sequence[Incoming]) -> list[str]:
         close_old_connections()
         try:
             with transaction.atomic():
-                acks = [self.process_one(item) for item in items]
+                self._refresh_protocol()
+                headers = [h for h in (_header_or_none(item.raw) for item in items) if h is not None]
+                batch = Batch(self.clinic_id, headers)
+                acks = [self.process_one(item, batch) for item in items]
         except DatabaseError:
             log.exception("MLLP batch of %d could not be committed", len(items))
             self._clinic = None
@@ -88,33 +135,33 @@ class Processor:
                               "it again.", now=timezone.now(), ack_id=_ack_id()) for item in items]
         return acks
 
-    def process_one(self, item: Incoming) -> str:
+    def process_one(self, item: Incoming, batch: Batch) -> str:
         now = item.received_at
         header: Header | None = None
         text = item.raw.decode("utf-8", "replace")
         try:
             text = decode(item.raw)
             header = read_header(text)
-            existing = self._existing(header)
-            if existing is not None:
-                return self._ack(header, existing.ack_code, f"Duplicate of message received "
-                                 f"{existing.received_at:%Y-%m-%d %H:%M:%S} UTC: {existing.reason or 'stored'}", now)
+            seen = batch.seen.get((header.sending_app, header.control_id))
+            if seen is not None:
+                return self._ack(header, seen.ack_code, f"Duplicate of message received "
+                                 f"{seen.received_at:%Y-%m-%d %H:%M:%S} UTC: {seen.reason or 'stored'}", now)
+            # One savepoint per message: a database error in one message never spoils the batch.
             with transaction.atomic():
-                result, message_kwargs = self._store_vitals(text, now)
-                self._keep(header, text, item, result, now, **message_kwargs)
+                result, message_kwargs = self._store_vitals(text, now, batch)
+                self._keep(header, text, item, result, now, batch, **message_kwargs)
             return self._ack(header, result.code, result.reason, now)
         except MessageError as exc:
             if header is None:
                 header = _header_or_none(item.raw)
             result = Result(exc.code, exc.reason, InboxStatus.REJECTED if exc.code == "AR" else InboxStatus.ERROR)
         except IntegrityError:
-            # Another listener stored the same control id between our check and our insert.
+            # Another listener process stored the same control id between our check and our insert.
             existing = self._existing(header) if header is not None else None
-            code = existing.ack_code if existing else "AA"
-            return self._ack(header, code, "Duplicate message", now)
+            return self._ack(header, existing.ack_code if existing else "AA", "Duplicate message", now)
         try:
             with transaction.atomic():
-                self._keep(header, text, item, result, now)
+                self._keep(header, text, item, result, now, batch)
         except IntegrityError:
             return self._ack(header, result.code, "Duplicate message: " + result.reason, now)
         return self._ack(header, result.code, result.reason, now)
@@ -126,7 +173,7 @@ class Processor:
                                               control_id=header.control_id)
                 .only("ack_code", "reason", "received_at").first())
 
-    def _store_vitals(self, text: str, now: datetime) -> tuple[Result, dict[str, object]]:
+    def _store_vitals(self, text: str, now: datetime, batch: Batch) -> tuple[Result, dict[str, object]]:
         from ketaclinic.infusions.actions import InfusionError, do_record_vitals
         from ketaclinic.infusions.models import VitalSource
 
@@ -138,33 +185,35 @@ class Processor:
         info: dict[str, object] = {"device_id": oru.device_id, "readings": oru.readings}
         if not oru.device_id:
             return Result("AE", "No monitor id in the message (OBX-18 or PV1-3).", InboxStatus.ERROR), info
-        chair = Chair.objects.filter(clinic_id=self.clinic_id, monitor_device_id=oru.device_id, active=True).first()
+        chair = batch.chairs.get(oru.device_id)
         if chair is None:
             return Result("AE", f"Unknown monitor {oru.device_id!r}: no chair has this monitor id.",
                           InboxStatus.ERROR), info
-        visit = (Visit.objects.select_related("clinic", "patient", "course")
-                 .filter(chair=chair, status__in=IN_CHAIR_STATUSES).order_by("-starts_at").first())
+        visit = batch.visit_in(chair)
         if visit is None:
             return Result("AE", f"No patient is in {chair.name} now.", InboxStatus.ERROR), info
+        visit.clinic = self.clinic
         info["visit"] = visit
         if not oru.readings:
             return Result("AE", "No blood pressure, heart rate, SpO2 or breathing rate in the message.",
                           InboxStatus.ERROR), info
         try:
-            with transaction.atomic():
-                do_record_vitals(None, visit, **oru.readings, source=VitalSource.MONITOR,  # type: ignore[arg-type]
-                                 device_id=oru.device_id, taken_at=oru.taken_at, now=now)
+            # The action's own savepoint undoes a refused reading.
+            do_record_vitals(None, visit, **oru.readings, source=VitalSource.MONITOR,  # type: ignore[arg-type]
+                             device_id=oru.device_id, taken_at=oru.taken_at, now=now)
         except InfusionError as exc:
             return Result("AE", str(exc), InboxStatus.ERROR), info
         return Result("AA", f"Stored for {chair.name}.", InboxStatus.ACCEPTED), info
 
     def _keep(self, header: Header | None, text: str, item: Incoming, result: Result, now: datetime,
-              **fields: object) -> None:
+              batch: Batch, **fields: object) -> None:
         control_id = (header.control_id if header else "") or fallback_control_id(text)
+        sending_app = header.sending_app if header else ""
         MonitorMessage.objects.create(
-            clinic_id=self.clinic_id, control_id=control_id, sending_app=header.sending_app if header else "",
+            clinic_id=self.clinic_id, control_id=control_id, sending_app=sending_app,
             raw=text.replace("\x00", "\ufffd")[:100_000], status=result.status, ack_code=result.code,
             reason=result.reason[:300], peer=item.peer[:100], received_at=now, **fields)  # type: ignore[arg-type]
+        batch.seen[(sending_app, control_id)] = Seen(result.code, result.reason, now)
 
     def _ack(self, header: Header | None, code: str, text: str, now: datetime) -> str:
         return build_ack(header, code, text, now=now, ack_id=_ack_id(), facility=self.clinic.slug)
