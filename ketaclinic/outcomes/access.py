@@ -131,3 +131,9 @@ def get_custom_question(clinic_id: int, question_id: int) -> CustomQuestion:
     """An active custom question of that clinic, else Http404."""
     return get_object_or_404(CustomQuestion.objects.select_related("clinic"), pk=question_id, clinic_id=clinic_id,
                              active=True)
+
+
+def has_open_safety_task(patient: Patient) -> bool:
+    """True while a same-day safety follow-up of this patient is open (for other stages: hold an
+    infusion until a clinician has reviewed it). One indexed query; no user check, callers have one."""
+    return SafetyTask.objects.filter(patient=patient, closed_at__isnull=True).exists()

@@ -84,7 +84,7 @@ class _Writer:
 
 def _trajectory(baseline: int, ratio: float, k: int, rng: random.Random) -> int:
     target = baseline * ratio
-    value = baseline - (baseline - target) * (k / 6) ** 0.7 + rng.choice((-1, 0, 0, 1))
+    value: float = baseline - (baseline - target) * (k / 6) ** 0.7 + rng.choice((-1, 0, 0, 1))
     return max(0, round(value))
 
 

@@ -30,8 +30,9 @@ from ketaclinic.schedule.models import Visit, VisitStatus
 
 DONE_STATUSES = (VisitStatus.DISCHARGED,)
 INACTIVE_STATUSES = (VisitStatus.CANCELLED, VisitStatus.NO_SHOW)
-# Scores up to a week after the last induction infusion still count toward the course result.
-POST_COURSE_GRACE = timedelta(days=7)
+# The end-of-induction result is the last score up to 3 days after the last infusion (normally the
+# day-after questionnaire); later scores feed relapse detection, not the course result.
+POST_COURSE_GRACE = timedelta(days=3)
 
 
 def primary_instrument(indication_code: str, kind: str = CourseKind.INDUCTION) -> str:
