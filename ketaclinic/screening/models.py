@@ -306,6 +306,11 @@ class EligibilityAssessment(models.Model):
     def __str__(self) -> str:
         return f"Assessment {self.version} of {self.patient_id}: {self.status}"
 
+    @property
+    def status_label(self) -> str:
+        return {"eligible": "Eligible", "needs_review": "Needs review", "ineligible": "Ineligible"}.get(
+            self.status, self.status)
+
     def blocking_codes(self) -> set[str]:
         return {f["code"] for f in self.findings if f["severity"] in BLOCKING_SEVERITIES}
 

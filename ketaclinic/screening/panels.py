@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from ketaclinic.accounts.roles import Perm, has_perm
-from ketaclinic.screening.access import current_case, open_review_flags
+from ketaclinic.screening.access import current_case, latest_assessment, open_review_flags
 from ketaclinic.screening.models import CaseStatus, ReviewFlag, ScreeningCase, ScreeningDecision, SelfReferral
 from ketaclinic.screening.status import patient_status
 from ketaclinic.web.panels import register_panel
@@ -17,11 +17,9 @@ from ketaclinic.web.panels import register_panel
 @register_panel("patient", order=10)
 def patient_screening_panel(request: HttpRequest, clinic: Any, patient: Any = None, **_: Any) -> str | None:
     """Your screening: status and next step (hidden once a course is under way with nothing to do)."""
-    if patient is None:
-        return None
+    if patient is None or patient.stage not in ("referred", "screening", "approved", "declined"):
+        return None  # in treatment: the later stages' panels take over
     case = current_case(patient)
-    if case is None and patient.stage not in ("referred", "screening"):
-        return None
     decision = ScreeningDecision.objects.filter(case=case).first() if case else None
     status = patient_status(case, decision, clinic.phone)
     return render_to_string("screening/partials/patient_panel.html",
@@ -42,4 +40,15 @@ def staff_screening_panel(request: HttpRequest, clinic: Any, **_: Any) -> str | 
     }, request=request)
 
 
-__all__ = ["open_review_flags", "patient_screening_panel", "staff_screening_panel"]
+@register_panel("chart", order=20)
+def chart_screening_panel(request: HttpRequest, clinic: Any, patient: Any = None, **_: Any) -> str | None:
+    """On the patient chart (clinical staff): screening status, rules result, open flags, link to the review."""
+    if patient is None:
+        return None
+    return render_to_string("screening/partials/chart_panel.html", {
+        "patient": patient, "case": current_case(patient), "latest": latest_assessment(patient),
+        "flags": list(open_review_flags(patient)),
+    }, request=request)
+
+
+__all__ = ["chart_screening_panel", "open_review_flags", "patient_screening_panel", "staff_screening_panel"]

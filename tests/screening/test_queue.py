@@ -62,3 +62,16 @@ def test_staff_home_shows_the_waiting_count(login: Any, submitted_patient: Any, 
 def test_patient_home_shows_status_and_next_step(login: Any, patient: Any) -> None:
     body = login(patient.user).get(reverse("web:home")).content.decode()
     assert "We need your health history." in body and reverse("screening:intake") in body
+
+
+def test_the_chart_shows_screening_to_clinical_staff(login: Any, submitted_patient: Any, nurse: Any) -> None:
+    body = login(nurse).get(reverse("patients:chart", args=[submitted_patient.pk])).content.decode()
+    assert "Ready for review" in body and "Open the screening review" in body
+
+
+def test_the_patient_panel_steps_aside_once_treatment_starts(login: Any, approved_patient: Any) -> None:
+    from ketaclinic.patients.actions import do_set_patient_stage
+
+    do_set_patient_stage(None, approved_patient, "induction")
+    body = login(approved_patient.user).get(reverse("web:home")).content.decode()
+    assert "Your screening" not in body

@@ -124,3 +124,32 @@ def test_dismissing_needs_a_reason(login: Any, clinic: Any, front_desk: Any) -> 
     client.post(reverse("screening:dismiss_self_referral", args=[request.pk]), {"note": "spam"})
     request.refresh_from_db()
     assert request.status == "dismissed" and request.handled_by == front_desk and request.handled_note == "spam"
+
+
+def test_an_existing_patient_gets_the_referral_added_to_their_chart(login: Any, patient: Any, front_desk: Any,
+                                                                    settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    data = {**REFERRAL, "first_name": "maya", "last_name": "Reyes", "date_of_birth": "1985-04-12",
+            "email": patient.email}
+    client = login(front_desk)
+    response = client.post(reverse("screening:refer"), data)
+    body = response.content.decode()
+    assert response.status_code == 400 and "is already registered" in body and "Add this referral" in body
+    upload = SimpleUploadedFile("letter.pdf", b"%PDF-1.4 x")
+    response = client.post(reverse("screening:refer"), {**data, "existing_patient_id": patient.pk,
+                                                        "documents": [upload]})
+    assert response.status_code == 302
+    referral = Referral.objects.get(patient=patient)
+    assert referral.referring_clinician == "Dr. Anne Park" and case_of(patient).status == CaseStatus.REFERRED
+    assert ScreeningDocument.objects.filter(patient=patient, kind="referral").exists()
+    assert Patient.objects.filter(last_name="Reyes").count() == 1
+
+
+def test_the_existing_patient_shortcut_is_limited_to_visible_patients(login: Any, front_desk: Any,
+                                                                      other_clinic: Any) -> None:
+    from tests.factories import make_patient
+
+    stranger = make_patient(other_clinic)
+    response = login(front_desk).post(reverse("screening:refer"), {**REFERRAL, "existing_patient_id": stranger.pk})
+    assert response.status_code == 404
+    assert not Referral.objects.exists()

@@ -70,16 +70,22 @@ def do_refer_patient(acting_user: User, clinic: Clinic, *, first_name: str, last
 @transaction.atomic
 def do_record_referral(acting_user: User, patient: Patient, *, referring_clinician: str = "",
                        referring_practice: str = "", referring_phone: str = "", referring_email: str = "",
-                       indication_code: str = "", reason: str = "", now: datetime | None = None) -> Referral:
+                       indication_code: str = "", reason: str = "", documents: list[UploadedFile] | None = None,
+                       now: datetime | None = None) -> Referral:
     """Record a referral for a patient who is already registered (opens screening if none is open).
 
-    Who: front desk, provider, medical director. Writes: ScreeningCase, Referral, AuditEvent.
+    Who: front desk, provider, medical director. Writes: ScreeningCase, Referral, ScreeningDocument,
+    AuditEvent.
     """
     require_perm(acting_user, patient.clinic, Perm.REGISTER_PATIENTS)
-    return _open_referral(acting_user, patient, ReferralSource.CLINICIAN, now or timezone.now(),
-                          referring_clinician=referring_clinician, referring_practice=referring_practice,
-                          referring_phone=referring_phone, referring_email=referring_email,
-                          indication_code=_clean_code(indication_code), reason=reason)
+    now = now or timezone.now()
+    referral = _open_referral(acting_user, patient, ReferralSource.CLINICIAN, now,
+                              referring_clinician=referring_clinician, referring_practice=referring_practice,
+                              referring_phone=referring_phone, referring_email=referring_email,
+                              indication_code=_clean_code(indication_code), reason=reason)
+    for upload in documents or []:
+        do_upload_document(acting_user, patient, upload, kind=DocumentKind.REFERRAL, now=now)
+    return referral
 
 
 def _open_referral(acting_user: User, patient: Patient, source: str, now: datetime, **fields: Any) -> Referral:

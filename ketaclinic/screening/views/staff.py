@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ketaclinic.accounts.roles import Perm, has_perm, require_perm, staff_clinic_ids
+from ketaclinic.patients.access import get_patient_for_user, patients_visible_to
 from ketaclinic.patients.actions import DuplicatePatient
 from ketaclinic.screening import actions
 from ketaclinic.screening.access import screening_cases_visible_to
@@ -77,6 +78,9 @@ def refer(request: HttpRequest) -> HttpResponse:
     clinic = current_clinic(request)
     require_perm(request.user, clinic, Perm.REGISTER_PATIENTS)
     form = ReferralForm(request.POST or None, request.FILES or None)
+    existing = None
+    if request.method == "POST" and request.POST.get("existing_patient_id"):
+        return _refer_existing(request, form)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -88,7 +92,12 @@ def refer(request: HttpRequest) -> HttpResponse:
                 referring_phone=d["referring_phone"], referring_email=d["referring_email"],
                 indication_code=d["indication_code"], reason=d["reason"], documents=d["documents"],
                 invite=d["send_invitation"])
-        except (DuplicatePatient, actions.ScreeningError) as exc:
+        except DuplicatePatient as exc:
+            form.add_error(None, str(exc))
+            existing = (patients_visible_to(request.user).filter(
+                clinic=clinic, first_name__iexact=d["first_name"].strip(), last_name__iexact=d["last_name"].strip(),
+                date_of_birth=d["date_of_birth"]).first())
+        except actions.ScreeningError as exc:
             form.add_error(None, str(exc))
         else:
             patient = referral.patient
@@ -96,8 +105,33 @@ def refer(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Referral for {patient} saved"
                              + (" and portal invitation sent." if invited else ". No invitation sent (no email)."))
             return redirect(reverse("screening:queue"))
-    return render(request, "screening/refer.html", {"form": form, "clinic": clinic},
+    return render(request, "screening/refer.html", {"form": form, "clinic": clinic, "existing": existing},
                   status=400 if form.errors else 200)
+
+
+def _refer_existing(request: HttpRequest, form: ReferralForm) -> HttpResponse:
+    """The person is already registered: add the referral (and documents) to their chart instead."""
+    try:
+        patient_id = int(request.POST.get("existing_patient_id", ""))
+    except ValueError:
+        raise Http404 from None
+    patient = get_patient_for_user(request.user, patient_id)
+    if not form.is_valid():
+        return render(request, "screening/refer.html", {"form": form, "clinic": patient.clinic, "existing": patient},
+                      status=400)
+    d = form.cleaned_data
+    try:
+        actions.do_record_referral(
+            request.user, patient, referring_clinician=d["referring_clinician"],  # type: ignore[arg-type]
+            referring_practice=d["referring_practice"], referring_phone=d["referring_phone"],
+            referring_email=d["referring_email"], indication_code=d["indication_code"], reason=d["reason"],
+            documents=d["documents"])
+    except actions.ScreeningError as exc:
+        form.add_error(None, str(exc))
+        return render(request, "screening/refer.html", {"form": form, "clinic": patient.clinic, "existing": patient},
+                      status=400)
+    messages.success(request, f"Referral added to {patient}'s chart.")
+    return redirect(reverse("screening:queue"))
 
 
 def _self_referral_for(request: HttpRequest, pk: int) -> SelfReferral:
