@@ -47,6 +47,7 @@ def staff_unsigned_panel(request: HttpRequest, clinic: Any, **_: Any) -> str | N
     from ketaclinic.consent.access import consent_statuses
     from ketaclinic.schedule.models import Visit, VisitStatus
 
+    can_edit_form = has_perm(request.user, clinic, Perm.EDIT_PROTOCOL)
     if not has_perm(request.user, clinic, Perm.VIEW_PATIENTS):
         return None
     now = timezone.now()
@@ -59,5 +60,9 @@ def staff_unsigned_panel(request: HttpRequest, clinic: Any, **_: Any) -> str | N
         first_visit.setdefault(visit.patient_id, visit)
     statuses = consent_statuses([v.patient for v in first_visit.values()])
     rows = [(v, statuses[pid]) for pid, v in first_visit.items() if not statuses[pid].valid]
-    return render_to_string("consent/partials/staff_panel.html", {"rows": rows, "days": UPCOMING_DAYS},
-                            request=request)
+    from ketaclinic.consent.access import current_or_default_template
+
+    return render_to_string("consent/partials/staff_panel.html", {
+        "rows": rows, "days": UPCOMING_DAYS, "can_edit_form": can_edit_form,
+        "form_version": current_or_default_template(clinic).version if can_edit_form else None,
+    }, request=request)

@@ -19,14 +19,18 @@ from ketaclinic.web.panels import register_panel
 @register_panel("staff", order=8)
 def staff_inbox_panel(request: HttpRequest, clinic: Any, **_: Any) -> str | None:
     """Unread messages and urgent symptom tasks waiting, with the urgent ones listed."""
+    can_edit_hours = has_perm(request.user, clinic, Perm.EDIT_PROTOCOL) or has_perm(request.user, clinic,
+                                                                                     Perm.MANAGE_STAFF)
     if not has_perm(request.user, clinic, Perm.VIEW_PATIENTS):
-        return None
+        # An admin sees no messages, but sets the office hours patients are shown.
+        return render_to_string("messaging/partials/staff_panel.html", {"settings_only": True}, request=request) \
+            if can_edit_hours else None
     visible = conversations_visible_to(request.user).filter(clinic=clinic)
     unread = Message.objects.filter(conversation__in=visible, from_patient=True, read_at=None).count()
     urgent = list(visible.filter(task_priority=TaskPriority.URGENT, task_done_at=None)
                   .select_related("patient").order_by("last_message_at")[:5])
     return render_to_string("messaging/partials/staff_panel.html",
-                            {"unread": unread, "urgent": urgent}, request=request)
+                            {"unread": unread, "urgent": urgent, "can_edit_hours": can_edit_hours}, request=request)
 
 
 @register_panel("patient", order=20)

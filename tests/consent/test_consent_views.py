@@ -212,3 +212,9 @@ def test_staff_home_lists_upcoming_patients_who_still_need_to_sign(login, patien
     panel = page.split('id="consent-staff-title"')[1].split("</section>")[0]
     assert "Maya Reyes" in panel and "never signed" in panel and "Omar Blake" not in panel
     assert reverse("consent:tablet", args=[patient.pk]) in panel
+
+
+@pytest.mark.parametrize(("persona", "shown"), [("medical_director", True), ("nurse", False), ("front_desk", False)])
+def test_home_links_to_the_consent_form_editor_for_the_director(request, login, persona, shown):
+    page = login(request.getfixturevalue(persona)).get(reverse("web:home")).content.decode()
+    assert (reverse("consent:template_list") in page) is shown

@@ -116,3 +116,10 @@ def test_settings_page_saves_and_keeps_input_on_error(login, medical_director, c
     good = client.post(reverse("messaging:settings"), {"weekdays": ["0", "1"], "opens_at": "08:00",
                                                        "closes_at": "16:00", "reply_within_hours": "6"})
     assert good.status_code == 302 and office_hours_for(clinic).weekdays == {0, 1}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("persona", "shown"), [("admin_user", True), ("medical_director", True), ("nurse", False)])
+def test_home_links_to_office_hours_for_those_who_edit_them(request, login, persona, shown):
+    page = login(request.getfixturevalue(persona)).get(reverse("web:home")).content.decode()
+    assert (reverse("messaging:settings") in page) is shown
