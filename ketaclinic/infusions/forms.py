@@ -15,6 +15,16 @@ from ketaclinic.protocol.discharge import ALDRETE_COMPONENTS, COMPONENT_LABELS, 
 SMALL = {"class": "small"}
 
 
+class Prefixed(forms.Form):
+    """Several forms share the visit page: each gets its own id prefix so every label points at its field."""
+
+    id_prefix = "id"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
 def _num(label: str, lo: int, hi: int, **attrs: Any) -> forms.IntegerField:
     return forms.IntegerField(label=label, required=False, min_value=lo, max_value=hi,
                               widget=forms.NumberInput(attrs={"inputmode": "numeric", **SMALL, **attrs}))
@@ -31,7 +41,8 @@ def clock_today(value: time | None, zone: Any, now: datetime) -> datetime | None
     return moment
 
 
-class CheckInForm(forms.Form):
+class CheckInForm(Prefixed):
+    id_prefix = "ci"
     health_update_reviewed = forms.BooleanField(label="Health update reviewed with the patient", required=False)
     health_update_note = forms.CharField(label="Health update notes", required=False,
                                          widget=forms.Textarea(attrs={"rows": 2}))
@@ -65,12 +76,14 @@ class CheckInForm(forms.Form):
         return d
 
 
-class OverrideForm(forms.Form):
+class OverrideForm(Prefixed):
+    id_prefix = "ov"
     item = forms.ChoiceField(label="Item", choices=list(ITEM_LABELS.items()))
     reason = forms.CharField(label="Clinical reason", widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class VitalsForm(forms.Form):
+class VitalsForm(Prefixed):
+    id_prefix = "vs"
     systolic = _num("Systolic", 30, 350, autofocus=True)
     diastolic = _num("Diastolic", 10, 250)
     heart_rate = _num("Heart rate", 0, 350)
@@ -84,11 +97,13 @@ class VitalsForm(forms.Form):
                                   required=False)
 
 
-class AckForm(forms.Form):
+class AckForm(Prefixed):
+    id_prefix = "ack"
     action_taken = forms.CharField(label="What was done", max_length=300)
 
 
-class AmendVitalsForm(forms.Form):
+class AmendVitalsForm(Prefixed):
+    id_prefix = "am"
     systolic = _num("Systolic", 30, 350)
     diastolic = _num("Diastolic", 10, 250)
     heart_rate = _num("Heart rate", 0, 350)
@@ -97,7 +112,8 @@ class AmendVitalsForm(forms.Form):
     reason = forms.CharField(label="Why the correction", max_length=300)
 
 
-class DoseOrderForm(forms.Form):
+class DoseOrderForm(Prefixed):
+    id_prefix = "id"
     dose_mg_per_kg = forms.DecimalField(label="Dose (mg/kg)", max_digits=6, decimal_places=3,
                                         widget=forms.NumberInput(attrs={"step": "0.05", **SMALL}))
     weight_basis = forms.ChoiceField(label="Weight basis", choices=[("actual", "Actual body weight"),
@@ -119,8 +135,9 @@ class DoseOrderForm(forms.Form):
     amend_reason = forms.CharField(label="Why this replaces the earlier order", required=False)
 
 
-class PumpForm(forms.Form):
-    kind = forms.ChoiceField(label="Event", choices=PumpEventKind.choices)
+class PumpForm(Prefixed):
+    id_prefix = "pump"
+    kind = forms.ChoiceField(label="Pump event", choices=PumpEventKind.choices)
     rate_ml_per_h = forms.DecimalField(label="Rate (mL/h)", required=False, max_digits=7, decimal_places=2,
                                        widget=forms.NumberInput(attrs={"step": "0.1", **SMALL}))
     volume_infused_ml = forms.DecimalField(label="Volume infused (mL, at stop)", required=False, max_digits=7,
@@ -128,7 +145,8 @@ class PumpForm(forms.Form):
     reason = forms.CharField(label="Reason", required=False, max_length=300)
 
 
-class ObservationForm(forms.Form):
+class ObservationForm(Prefixed):
+    id_prefix = "obs"
     kind = forms.ChoiceField(label="Observation", choices=ObservationKind.choices)
     value = forms.IntegerField(label="Score", required=False, widget=forms.NumberInput(attrs=SMALL))
     text = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -143,7 +161,8 @@ class _ChoicesMixin:
         field.choices = choices
 
 
-class AdverseEventForm(_ChoicesMixin, forms.Form):
+class AdverseEventForm(_ChoicesMixin, Prefixed):
+    id_prefix = "ae"
     event_type = forms.CharField(label="Event", max_length=80,
                                  help_text="For example: vomiting, emergence reaction, hypertension")
     severity = forms.ChoiceField(label="Severity", choices=AdverseEventSeverity.choices)
@@ -156,7 +175,8 @@ class AdverseEventForm(_ChoicesMixin, forms.Form):
         self._choices("provider_notified", [("", "—")] + [(p.pk, p.display_name) for p in providers])
 
 
-class RescueForm(_ChoicesMixin, forms.Form):
+class RescueForm(_ChoicesMixin, Prefixed):
+    id_prefix = "rx"
     drug = forms.CharField(label="Medicine", max_length=80)
     dose = forms.DecimalField(label="Dose", max_digits=7, decimal_places=2, widget=forms.NumberInput(attrs=SMALL))
     unit = forms.ChoiceField(label="Unit", choices=[("mg", "mg"), ("mcg", "mcg"), ("mL", "mL"), ("L/min", "L/min")])
@@ -172,7 +192,8 @@ class RescueForm(_ChoicesMixin, forms.Form):
                                                               for e in events])
 
 
-class CsAdministrationForm(forms.Form):
+class CsAdministrationForm(Prefixed):
+    id_prefix = "cs"
     lot = forms.CharField(label="Vial lot", max_length=40)
     mg_drawn = forms.DecimalField(label="Drawn (mg)", max_digits=8, decimal_places=2,
                                   widget=forms.NumberInput(attrs=SMALL))
@@ -189,21 +210,24 @@ def _score_field(label: str) -> forms.TypedChoiceField:
     return forms.TypedChoiceField(label=label, coerce=int, choices=[(2, "2"), (1, "1"), (0, "0")])
 
 
-class AldreteForm(forms.Form):
+class AldreteForm(Prefixed):
+    id_prefix = "al"
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ALDRETE_COMPONENTS:
             self.fields[name] = _score_field(COMPONENT_LABELS[name].capitalize())
 
 
-class PadssForm(forms.Form):
+class PadssForm(Prefixed):
+    id_prefix = "pa"
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in PADSS_COMPONENTS:
             self.fields[name] = _score_field(COMPONENT_LABELS[name].capitalize())
 
 
-class DischargeForm(forms.Form):
+class DischargeForm(Prefixed):
+    id_prefix = "dc"
     escort_name = forms.CharField(label="Escort's name", max_length=120)
     escort_relationship = forms.CharField(label="Relationship to the patient", max_length=60)
     escort_phone = forms.CharField(label="Escort's phone", required=False, max_length=40)
@@ -212,7 +236,8 @@ class DischargeForm(forms.Form):
                                       widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ReceiveStockForm(forms.Form):
+class ReceiveStockForm(Prefixed):
+    id_prefix = "rcv"
     lot = forms.CharField(label="Lot", max_length=40)
     expires_on = forms.DateField(label="Expiry date", widget=forms.DateInput(attrs={"type": "date"}))
     concentration_mg_per_ml = forms.DecimalField(label="Strength (mg/mL)", max_digits=6, decimal_places=2)
@@ -220,7 +245,8 @@ class ReceiveStockForm(forms.Form):
     note = forms.CharField(label="Supplier and invoice", required=False, max_length=300)
 
 
-class CountForm(forms.Form):
+class CountForm(Prefixed):
+    id_prefix = "cnt"
     lot = forms.CharField(label="Lot", max_length=40)
     mg_on_hand = forms.DecimalField(label="On hand (mg)", max_digits=8, decimal_places=2)
     witness_email = forms.EmailField(label="Witness's email")

@@ -108,7 +108,9 @@ def next_vitals_due(visit: Visit, vitals: list[VitalSign], events: list[PumpEven
     last = vitals[-1].taken_at if vitals else None
     start = next((e.at for e in events if e.kind == PumpEventKind.START), None)
     stop = next((e.at for e in events if e.kind == PumpEventKind.STOP), None)
-    if visit.status in (VisitStatus.ARRIVED, VisitStatus.IN_CHAIR):
+    if visit.status == VisitStatus.ARRIVED:
+        return VitalsDue(None, "in the waiting room")
+    if visit.status == VisitStatus.IN_CHAIR:
         if not any(v.phase == "baseline" for v in vitals):
             return VitalsDue(visit.status_changed_at or visit.starts_at, "baseline")
         return VitalsDue(None, "before start")

@@ -186,6 +186,7 @@ def do_request_nurse(acting_user: User, visit: Visit, *, now: datetime | None = 
     if patient.user_id is None or patient.user_id != acting_user.pk:
         raise PermissionDenied("Only the patient can call from their own visit.")
     at = now_or(now)
+    lock_visit(visit)
     if visit.status not in (VisitStatus.IN_CHAIR, VisitStatus.INFUSING, VisitStatus.RECOVERING):
         raise InfusionError("You can call the nurse from here while you are in the chair.")
     open_call = CallRequest.objects.filter(visit=visit, answered_at__isnull=True).first()
