@@ -16,10 +16,8 @@ from ketaclinic.web.panels import register_panel
 
 @register_panel("patient", order=5)
 def patient_consent_panel(request: HttpRequest, clinic: Any, *, patient: Patient, **_: Any) -> str | None:
-    """'Please read and sign your consent', only while the patient has no valid consent."""
+    """'Please read and sign your consent' while the patient has no valid consent; then a link to the copy."""
     status = consent_status(patient)
-    if status.valid:
-        return None
     return render_to_string("consent/partials/patient_panel.html", {"status": status}, request=request)
 
 

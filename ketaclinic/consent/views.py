@@ -36,7 +36,9 @@ def _language(request: HttpRequest, patient: Patient) -> str:
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    from ketaclinic.accounts.middleware import client_ip
+
+    return client_ip(request)  # the same address the audit log records
 
 
 def _staff_patient(request: HttpRequest, patient_id: int) -> Patient:

@@ -123,7 +123,8 @@ def test_patient_home_asks_for_a_signature_until_signed(login, patient, sign):
     client = login(patient.user)
     assert "Please read and sign your consent" in client.get(reverse("web:home")).content.decode()
     sign(patient)
-    assert "Please read and sign your consent" not in client.get(reverse("web:home")).content.decode()
+    home = client.get(reverse("web:home")).content.decode()
+    assert "Please read and sign your consent" not in home and "See or download your copy" in home
 
 
 def test_chart_shows_consent_status_and_withdrawal(login, patient, nurse, sign):
