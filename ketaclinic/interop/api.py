@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query, Status
 
 from ketaclinic.accounts.roles import Perm, staff_clinic_ids
+from ketaclinic.infusions.actions import InfusionError
 from ketaclinic.interop.auth import acting_user, request_token, session_auth, token_auth
 from ketaclinic.interop.docs import ApiDocs
 from ketaclinic.interop.schemas import (
@@ -27,11 +28,16 @@ from ketaclinic.interop.schemas import (
     Id,
     Instant,
     MeOut,
+    ObservationPage,
     PatientIn,
     PatientOut,
     PatientPage,
+    QuestionnairePage,
     VisitOut,
     VisitPage,
+    VitalIn,
+    VitalOut,
+    VitalPage,
 )
 from ketaclinic.patients.access import get_patient_for_user, patients_visible_to
 from ketaclinic.patients.actions import DuplicatePatient, do_register_patient, record_chart_view
@@ -74,6 +80,11 @@ def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(DjangoValidationError)
 def _invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
     return api.create_response(request, {"detail": "; ".join(exc.messages)}, status=422)
+
+
+@api.exception_handler(InfusionError)
+def _refused(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=422)
 
 
 @api.exception_handler(DuplicatePatient)
@@ -184,3 +195,54 @@ def get_visit(request: HttpRequest, visit_id: Id) -> dict[str, Any]:
 @api.get("/chairs", response={200: ChairPage, **ERRORS}, tags=["schedule"], summary="Chairs and their monitors")
 def list_chairs(request: HttpRequest, limit: int = Limit, offset: int = Offset) -> dict[str, Any]:
     return _page(chairs_visible_to(acting_user(request)).order_by("name", "id"), limit, offset)
+
+
+# ---- clinical records: vitals, observations, questionnaires ----
+
+@api.get("/visits/{visit_id}/vitals", response={200: VitalPage, **ERRORS}, tags=["clinical"],
+         summary="Vital signs of a visit (current rows; corrections replace what they amend)")
+def list_vitals(request: HttpRequest, visit_id: Id, limit: int = Limit, offset: int = Offset) -> dict[str, Any]:
+    from ketaclinic.infusions.access import get_visit_for_charting
+    from ketaclinic.infusions.models import VitalSign
+
+    visit = get_visit_for_charting(acting_user(request), visit_id)
+    return _page(VitalSign.objects.current().filter(visit=visit).order_by("taken_at", "id"), limit, offset)
+
+
+@api.post("/visits/{visit_id}/vitals", response={201: VitalOut, **WRITE_ERRORS}, tags=["clinical"],
+          summary="Record vital signs on a visit (same alert rules as the flowsheet)")
+def record_vitals(request: HttpRequest, visit_id: Id, payload: VitalIn) -> Any:
+    from ketaclinic.infusions.access import get_visit_for_charting
+    from ketaclinic.infusions.actions import do_record_vitals
+
+    user = acting_user(request)
+    visit = get_visit_for_charting(user, visit_id)
+    values = payload.dict()
+    vital = do_record_vitals(user, visit, **values)
+    return Status(201, vital)
+
+
+@api.get("/visits/{visit_id}/observations", response={200: ObservationPage, **ERRORS}, tags=["clinical"],
+         summary="Observations of a visit (CADSS-6, RASS, nausea, emergence, notes)")
+def list_observations(request: HttpRequest, visit_id: Id, limit: int = Limit, offset: int = Offset
+                      ) -> dict[str, Any]:
+    from ketaclinic.infusions.access import get_visit_for_charting
+    from ketaclinic.infusions.models import Observation
+
+    visit = get_visit_for_charting(acting_user(request), visit_id)
+    return _page(Observation.objects.current().filter(visit=visit).order_by("observed_at", "id"), limit, offset)
+
+
+@api.get("/questionnaire-responses", response={200: QuestionnairePage, **ERRORS}, tags=["clinical"],
+         summary="Scored questionnaires (PHQ-9, GAD-7, PCL-5, pain…)")
+def list_questionnaires(request: HttpRequest, patient_id: Id | None = None,
+                        instrument: Literal["phq9", "gad7", "pcl5", "pain_nrs", "custom"] | None = None,
+                        limit: int = Limit, offset: int = Offset) -> dict[str, Any]:
+    from ketaclinic.outcomes.access import responses_visible_to
+
+    qs = responses_visible_to(acting_user(request)).order_by("-answered_at", "-id")
+    if patient_id:
+        qs = qs.filter(patient_id=patient_id)
+    if instrument:
+        qs = qs.filter(instrument=instrument)
+    return _page(qs, limit, offset)

@@ -135,6 +135,39 @@ class VitalOut(Schema):
     confirmed_at: datetime | None
 
 
+class VitalIn(Schema):
+    systolic: int | None = Field(None, ge=0, le=400)
+    diastolic: int | None = Field(None, ge=0, le=300)
+    heart_rate: int | None = Field(None, ge=0, le=400)
+    spo2: int | None = Field(None, ge=0, le=100)
+    respiratory_rate: int | None = Field(None, ge=0, le=100)
+    taken_at: Instant | None = Field(None, description="When measured (default: now); not in the future.")
+    source: Literal["manual", "monitor"] = Field("monitor", description="monitor: waits for a nurse to confirm")
+    device_id: str = Field("", max_length=64, pattern=PLAIN)
+
+
+class ObservationOut(Schema):
+    id: int
+    visit_id: int
+    kind: str
+    value: int | None
+    text: str
+    observed_at: datetime
+
+
+class QuestionnaireOut(Schema):
+    id: int
+    patient_id: int
+    instrument: str
+    answers: list[int | str | None]
+    total: int | None
+    severity: str
+    severity_label: str
+    answered_at: datetime
+    visit_id: int | None
+    course_id: int | None
+
+
 class Page(Schema):
     count: int = Field(..., description="How many match, over all pages.")
 
@@ -157,3 +190,11 @@ class ChairPage(Page):
 
 class VitalPage(Page):
     items: list[VitalOut]
+
+
+class ObservationPage(Page):
+    items: list[ObservationOut]
+
+
+class QuestionnairePage(Page):
+    items: list[QuestionnaireOut]

@@ -37,7 +37,7 @@ def token_headers(write_token: str, patient: Any, monitored_chair: Any, provider
 
 
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 def test_the_api_survives_fuzzing(case: Any, token_headers: dict[str, str]) -> None:
     excluded = []
     if case.method == "POST":
