@@ -7,7 +7,7 @@ queues anything that leaves the database with `transaction.on_commit`.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -54,6 +54,11 @@ class OutcomeError(ValueError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+def _utc(now: datetime | None) -> datetime:
+    """`now` in UTC: the audit hash covers `at` as text, and the database returns UTC."""
+    return (now or timezone.now()).astimezone(UTC)
 
 
 def _is_own_patient(user: User, patient: Patient) -> bool:
@@ -121,7 +126,7 @@ def do_submit_questionnaire(acting_user: User, patient: Patient, instrument: str
     configured risk answer to a custom question), AuditEvents. Raises OutcomeError.
     """
     own = _require_patient_or_clinician(acting_user, patient)
-    now = now or timezone.now()
+    now = _utc(now)
     if not submission_key:
         raise OutcomeError("The form expired; please open it again.")
     existing = QuestionnaireResponse.objects.filter(patient=patient, submission_key=submission_key).first()
@@ -182,7 +187,7 @@ def do_amend_questionnaire(acting_user: User, response: QuestionnaireResponse, a
     values, AuditEvent. Raises OutcomeError.
     """
     require_perm(acting_user, response.clinic, Perm.CHART)
-    now = now or timezone.now()
+    now = _utc(now)
     reason = reason.strip()
     if not reason:
         raise OutcomeError("Say why the answers are being corrected.", "reason")
@@ -214,7 +219,7 @@ def do_close_safety_task(acting_user: User, task: SafetyTask, *, contacted_by_na
     raises OutcomeError. Writes: SafetyTask, AuditEvent.
     """
     require_perm(acting_user, task.clinic, Perm.CHART)
-    now = now or timezone.now()
+    now = _utc(now)
     locked = SafetyTask.objects.select_for_update().get(pk=task.pk)
     if locked.closed_at is not None:
         raise OutcomeError("This task was already closed.")
@@ -256,7 +261,7 @@ def do_create_custom_question(acting_user: User, clinic: Clinic, *, text: str, k
     if not set(risk_values) <= allowed:
         raise OutcomeError("Risk answers must be among the possible answers.", "risk_values")
     question = CustomQuestion.objects.create(clinic=clinic, text=text[:300], kind=kind, risk_values=sorted(risk_values),
-                                             created_at=now or timezone.now(), created_by=acting_user)
+                                             created_at=_utc(now), created_by=acting_user)
     record_event(acting_user, "CUSTOM_QUESTION_CREATED", clinic=clinic, obj=question,
                  details={"text": question.text, "kind": kind, "risk_values": question.risk_values})
     return question
@@ -283,7 +288,7 @@ def do_add_journal_entry(acting_user: User, patient: Patient, *, text: str, mood
     """
     if not _is_own_patient(acting_user, patient):
         raise OutcomeError("Only the patient writes in their journal.")
-    now = now or timezone.now()
+    now = _utc(now)
     existing = JournalEntry.objects.filter(patient=patient, submission_key=submission_key).first()
     if existing is not None:
         return existing
@@ -310,7 +315,7 @@ def do_set_journal_sharing(acting_user: User, entry: JournalEntry, shared: bool,
     """Share one entry with the care team, or stop sharing it. Who: the patient only."""
     if not _is_own_patient(acting_user, entry.patient):
         raise OutcomeError("Only the patient decides who reads their journal.")
-    now = now or timezone.now()
+    now = _utc(now)
     entry.shared = shared
     entry.shared_at = now if shared else None
     entry.save(update_fields=["shared", "shared_at"])
@@ -330,7 +335,7 @@ def do_add_sleep_diary_entry(acting_user: User, patient: Patient, *, night_of: d
     OutcomeError (so a double submit never makes two). Writes: SleepDiaryEntry, AuditEvent.
     """
     _require_patient_or_clinician(acting_user, patient)
-    now = now or timezone.now()
+    now = _utc(now)
     if night_of > now.astimezone(patient.clinic.zone).date():
         raise OutcomeError("That night has not happened yet.", "night_of")
     if SleepDiaryEntry.objects.filter(patient=patient, night_of=night_of).exists():
@@ -367,7 +372,7 @@ def do_record_course_review(acting_user: User, course: TreatmentCourse, *, decis
     TreatmentCourse (maintenance), AuditEvent. Raises OutcomeError.
     """
     require_perm(acting_user, course.clinic, Perm.PRESCRIBE)
-    now = now or timezone.now()
+    now = _utc(now)
     existing = CourseReview.objects.filter(course=course, submission_key=submission_key).first()
     if existing is not None:
         return existing

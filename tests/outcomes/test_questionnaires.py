@@ -199,3 +199,16 @@ def test_a_double_post_from_the_portal_makes_one_record(login: Any, patient: Any
     client.post(url, form_data([1] * 7, key="abc"))
     client.post(url, form_data([1] * 7, key="abc"))
     assert QuestionnaireResponse.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_clinic_zone_times_keep_the_audit_chain_intact(patient: Any, nurse: Any, submit: Any) -> None:
+    from zoneinfo import ZoneInfo
+
+    from ketaclinic.audit.log import first_chain_break
+
+    local_now = NOW.astimezone(ZoneInfo("America/New_York"))
+    submit(patient.user, patient, "phq9", phq9(12, item9=1), local_now)
+    do_close_safety_task(nurse, SafetyTask.objects.get(), contacted_by_name="N", contacted_at=local_now,
+                         action_taken="Called", outcome="safe_plan", now=local_now + timedelta(minutes=30))
+    assert first_chain_break() is None
