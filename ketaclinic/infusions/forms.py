@@ -84,7 +84,7 @@ class OverrideForm(Prefixed):
 
 class VitalsForm(Prefixed):
     id_prefix = "vs"
-    systolic = _num("Systolic", 30, 350, autofocus=True)
+    systolic = _num("Systolic", 30, 350)
     diastolic = _num("Diastolic", 10, 250)
     heart_rate = _num("Heart rate", 0, 350)
     spo2 = _num("SpO2 %", 0, 100)
@@ -95,6 +95,11 @@ class VitalsForm(Prefixed):
     repeat = forms.BooleanField(label="Repeat BP after rest", required=False)
     symptoms = forms.BooleanField(label="Chest pain, breathless, bad headache, vision change or confusion",
                                   required=False)
+
+    def __init__(self, *args: Any, autofocus: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if autofocus:  # during the infusion the cursor starts in the vitals form
+            self.fields["systolic"].widget.attrs["autofocus"] = True
 
 
 class AckForm(Prefixed):

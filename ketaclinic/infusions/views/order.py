@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -38,6 +40,17 @@ def _history(visit: object) -> list[dict[str, object]]:
             peaks[key] = max(peaks.get(key, 0), obs.value or 0)
     return [{"order": o, "events": events.get(o.visit_id, []), "cadss6": peaks.get((o.visit_id, "cadss6")),
              "nausea": peaks.get((o.visit_id, "nausea")), "rass": peaks.get((o.visit_id, "rass"))} for o in orders]
+
+
+def _response(patient: Any) -> list[dict[str, object]]:
+    """PHQ-9 totals so far (oldest first) with the change from the first, for titration decisions."""
+    from ketaclinic.outcomes.models import QuestionnaireResponse
+
+    rows = list(QuestionnaireResponse.objects.filter(patient=patient, instrument="phq9", total__isnull=False)
+                .order_by("-answered_at")[:HISTORY])[::-1]
+    first = rows[0].total if rows else None
+    return [{"on": r.answered_at, "total": r.total, "label": r.severity_label,
+             "change": round(100 * ((r.total or 0) - first) / first) if first else None} for r in rows]
 
 
 @login_required
@@ -84,5 +97,6 @@ def order(request: HttpRequest, visit_id: int) -> HttpResponse:
             status = 400
     return render(request, "infusions/order.html", {
         "visit": visit, "patient": visit.patient, "form": form, "calc": calc, "history": history,
+        "response": _response(visit.patient),
         "checkin": latest_checkin(visit), "current": DoseOrder.objects.current().filter(visit=visit).first(),
     }, status=status)

@@ -36,7 +36,13 @@ from ketaclinic.infusions.models import (
     VitalAlert,
     VitalSign,
 )
-from ketaclinic.infusions.readiness import latest_checkin, preparation_summary, readiness
+from ketaclinic.infusions.readiness import (
+    consent_check,
+    latest_checkin,
+    preparation_summary,
+    readiness,
+    review_flags_check,
+)
 from ketaclinic.infusions.records import next_vitals_due, pump_course
 from ketaclinic.infusions.views.common import attach_error, providers_of, require_clinical_staff, user_by_email
 from ketaclinic.protocol.discharge import required_scores
@@ -65,6 +71,16 @@ def _checkin_initial(visit: Visit) -> dict[str, Any]:
     }
 
 
+def _checkin_form(visit: Visit, form: f.CheckInForm | None) -> f.CheckInForm:
+    form = form or f.CheckInForm(initial=_checkin_initial(visit))
+    # The manual boxes are only for checks whose app is not connected.
+    if consent_check() is not None:
+        form.fields.pop("consent_confirmed", None)
+    if review_flags_check() is not None:
+        form.fields.pop("review_flags_confirmed", None)
+    return form
+
+
 def visit_context(request: HttpRequest, visit: Visit, **bound: Any) -> dict[str, Any]:
     now = timezone.now()
     clinic = visit.clinic
@@ -87,9 +103,9 @@ def visit_context(request: HttpRequest, visit: Visit, **bound: Any) -> dict[str,
         "summary": preparation_summary(visit) if pre_start else None,
         "checkin": latest_checkin(visit),
         "chairs": Chair.objects.filter(clinic=clinic, active=True),
-        "checkin_form": bound.get("checkin_form") or f.CheckInForm(initial=_checkin_initial(visit)),
+        "checkin_form": _checkin_form(visit, bound.get("checkin_form")),
         "override_form": bound.get("override_form") or f.OverrideForm(),
-        "vitals_form": bound.get("vitals_form") or f.VitalsForm(),
+        "vitals_form": bound.get("vitals_form") or f.VitalsForm(autofocus=not pre_start),
         "vitals": vitals, "current_vitals": current_vitals,
         "due": next_vitals_due(visit, current_vitals, events, protocol),
         "alerts": list(VitalAlert.objects.filter(visit=visit).select_related("acknowledged_by")
@@ -149,7 +165,8 @@ def _post(request: HttpRequest, visit_id: int, form_name: str, form: forms.Form,
 @login_required
 @require_POST
 def checkin(request: HttpRequest, visit_id: int) -> HttpResponse:
-    form = f.CheckInForm(request.POST)
+    require_clinical_staff(request)
+    form = _checkin_form(get_visit_for_charting(request.user, visit_id), f.CheckInForm(request.POST))
     return _post(request, visit_id, "checkin_form", form, "gate", lambda v, d: actions.do_record_checkin(
         request.user, v, **form.action_values(v.clinic.zone, timezone.now())), "Check-in saved.")  # type: ignore[arg-type]
 
