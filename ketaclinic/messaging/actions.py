@@ -146,6 +146,8 @@ def do_start_conversation(acting_user: User, patient: Patient, *, topic: str, su
         require_perm(acting_user, patient.clinic, Perm.VIEW_PATIENTS)
     if topic not in Topic.values or topic == Topic.SYMPTOMS:
         raise MessagingError("Choose what your message is about.", "topic")
+    # Two submits of one form queue here (PostgreSQL), so the second finds the first's message.
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
     first = _existing(acting_user, client_token)
     if first is not None:
         return first.conversation
@@ -180,6 +182,7 @@ def do_send_message(acting_user: User, conversation: Conversation, *, body: str,
     from_patient = _is_patient_of(acting_user, conversation)
     if not from_patient:
         _require_staff_for(acting_user, conversation)
+    Conversation.objects.select_for_update().filter(pk=conversation.pk).first()  # double submits queue here
     first = _existing(acting_user, client_token)
     if first is not None:
         return first
@@ -300,6 +303,7 @@ def do_report_symptoms(acting_user: User, patient: Patient, *, answers: list[dic
     if not _is_patient_of(acting_user, patient):
         raise PermissionDenied("Only the patient can report how they feel.")
     now = now or timezone.now()
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()  # double submits queue here
     if client_token:
         existing = SymptomReport.objects.filter(created_by=acting_user, client_token=client_token[:64]).first()
         if existing is not None:
