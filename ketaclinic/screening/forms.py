@@ -86,7 +86,6 @@ class DecisionForm(forms.Form):
     earliest_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                   label="Earliest first infusion")
     holds_reviewed = forms.BooleanField(required=False, label="I reviewed every hold and caution finding")
-    assessment_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def clean_indication_code(self) -> str:
         return _clean_icd(self.cleaned_data.get("indication_code", ""))

@@ -72,6 +72,8 @@ def test_a_stale_review_is_refused(login: Any, submitted_patient: Any, provider:
     response = login(provider).post(reverse("screening:decide", args=[submitted_patient.pk]), {
         "assessment_version": version, "decision": "approve", "reason": "ok", "holds_reviewed": "on"})
     assert response.status_code == 400 and "changed while you were reviewing" in response.content.decode()
+    # The page now shows the newer run, and deciding from it works.
+    assert f'name="assessment_version" value="{version + 1}"' in response.content.decode()
 
 
 def test_decline_is_explained_kindly_in_the_portal(login: Any, submitted_patient: Any, provider: Any) -> None:

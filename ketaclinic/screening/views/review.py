@@ -84,9 +84,10 @@ def _review_context(request: HttpRequest, patient: Patient, **forms: Any) -> dic
     latest = assessments[0] if assessments else None
     can_decide = has_perm(request.user, patient.clinic, Perm.PRESCRIBE)
     decision_form = forms.get("decision_form") or DecisionForm(initial={
-        "assessment_version": latest.version if latest else None,
         "indication_code": (latest.inputs.get("indications") or [""])[0] if latest else "",
     })
+    # The run shown on this page: a decision posted from it is refused if a newer run appears meanwhile.
+    seen_version = latest.version if latest else ""
     return {
         "patient": patient, "clinic": patient.clinic, "case": case, "latest": latest, "assessments": assessments,
         "referrals": Referral.objects.filter(patient=patient).select_related("created_by"),
@@ -102,7 +103,8 @@ def _review_context(request: HttpRequest, patient: Patient, **forms: Any) -> dic
         "flags": ReviewFlag.objects.filter(patient=patient).select_related("visit", "resolved_by"),
         "can_decide": can_decide and case is not None and case.status in DECIDABLE,
         "can_prescribe": can_decide, "can_chart": has_perm(request.user, patient.clinic, Perm.CHART),
-        "decision_form": decision_form, "clearance_form": forms.get("clearance_form") or ClearanceForm(),
+        "decision_form": decision_form, "seen_version": seen_version,
+        "clearance_form": forms.get("clearance_form") or ClearanceForm(),
         "reply_form": ClearanceReplyForm(),
     }
 
@@ -133,12 +135,14 @@ def decide(request: HttpRequest, patient_id: int) -> HttpResponse:
     require_staff(request)
     patient = get_patient_for_review(request.user, patient_id)
     form = DecisionForm(request.POST)
+    raw_version = request.POST.get("assessment_version", "")
+    seen_version = int(raw_version) if raw_version.isdigit() else None
     if form.is_valid():
         d = form.cleaned_data
         try:
             row = actions.do_decide_screening(
                 request.user, patient, decision=d["decision"], reason=d["reason"],  # type: ignore[arg-type]
-                patient_message=d["patient_message"], assessment_version=d["assessment_version"],
+                patient_message=d["patient_message"], assessment_version=seen_version,
                 indication_code=d["indication_code"], earliest_on=d["earliest_on"],
                 holds_reviewed=d["holds_reviewed"])
         except actions.ScreeningError as exc:
