@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-W, H = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 44, 14, 14, 40
+W, H = 480, 270  # a small viewBox keeps the text readable when scaled down to a phone
+LEFT, RIGHT, TOP, BOTTOM = 40, 10, 14, 42
 _ids = count(1)
 
 
