@@ -57,6 +57,9 @@ def infused_visit(patient: Any, chair: Any, provider: Any, front_desk: Any, nurs
     do_record_pump_event(nurse, visit, "start", now=at(9, 15))
     do_record_vitals(None, visit, systolic=138, diastolic=84, heart_rate=78, spo2=97, respiratory_rate=14,
                      source="monitor", device_id=chair.monitor_device_id, now=at(9, 30))
+    from ketaclinic.infusions.actions.care import do_record_observation
+
+    do_record_observation(nurse, visit, "cadss6", value=4, now=at(9, 40))
     do_record_pump_event(nurse, visit, "stop", volume_infused_ml="104", now=at(9, 55))
     return visit
 

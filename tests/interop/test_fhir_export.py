@@ -82,6 +82,8 @@ def test_codes_and_values_are_right(full_record):
     assert admin["dosage"]["dose"] == {"value": 40, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}
     assert admin["dosage"]["rateQuantity"]["unit"] == "mL/h"
     assert admin["effectivePeriod"] == {"start": "2026-11-26T14:15:00Z", "end": "2026-11-26T14:55:00Z"}
+    cadss = next(o for o in by_type["Observation"] if o["code"].get("text", "").startswith("Dissociation"))
+    assert cadss["valueInteger"] == 4 and cadss["encounter"] == {"reference": f"Encounter/visit-{visit.pk}"}
     [encounter] = by_type["Encounter"]
     assert encounter["id"] == f"visit-{visit.pk}" and encounter["status"] == "in-progress"
     [provenance] = by_type["Provenance"]

@@ -24,6 +24,7 @@ from ketaclinic.interop.fhir.sources import (
     allergies_of,
     conditions_of,
     dose_orders_of,
+    infusion_observations_of,
     medications_of,
     questionnaire_responses_of,
     visits_of,
@@ -237,6 +238,7 @@ def patient_resources(patient: Patient, *, now: datetime | None = None,
         yield from emit(visit_resources(patient, visit))
     for vital in vitals_of(patient):
         yield from emit(vital_resources(patient, vital))
+    yield from emit(infusion_observations_of(patient))
     for order in dose_orders_of(patient):
         yield from emit([medication_administration(patient, order)])
     yield from emit(questionnaire_responses_of(patient))

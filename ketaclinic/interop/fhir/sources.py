@@ -145,3 +145,26 @@ def questionnaire_responses_of(patient: Patient) -> Iterator[Resource]:
         if qr.severity_label:
             obs["interpretation"] = [{"text": qr.severity_label}]
         yield obs
+
+
+def infusion_observations_of(patient: Patient) -> Iterator[Resource]:
+    """Charted observations (CADSS-6, RASS, nausea, emergence, notes). No LOINC code exists for
+    these scales, so the code is text only."""
+    from ketaclinic.infusions.models import Observation
+
+    for obs in Observation.objects.current().filter(visit__patient=patient).order_by("observed_at", "id"):
+        res: Resource = {
+            "resourceType": "Observation", "id": f"obs-{obs.pk}", "status": "final",
+            "category": [{"coding": [{"system": codes.OBS_CATEGORY, "code": "exam", "display": "Exam"}]}],
+            "code": {"text": obs.get_kind_display()},
+            "subject": {"reference": f"Patient/{patient.pk}"},
+            "encounter": {"reference": f"Encounter/visit-{obs.visit_id}"},
+            "effectiveDateTime": _instant(obs.observed_at),
+        }
+        if obs.value is not None:
+            res["valueInteger"] = obs.value
+        elif obs.text:
+            res["valueString"] = obs.text[:10_000]
+        if obs.text and obs.value is not None:
+            res["note"] = [{"text": obs.text[:10_000]}]
+        yield res
