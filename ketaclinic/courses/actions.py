@@ -86,7 +86,7 @@ def do_amend_course(acting_user: User, course: TreatmentCourse, changes: dict[st
 
     require_perm(acting_user, course.clinic, Perm.PRESCRIBE)
     now = now or timezone.now()
-    course = TreatmentCourse.objects.select_for_update().select_related("clinic").get(pk=course.pk)
+    course = TreatmentCourse.objects.select_for_update(of=("self",)).select_related("clinic").get(pk=course.pk)
     if not reason.strip():
         raise CourseChangeRefused("Please give a reason for the change.")
     if course.status in (CourseStatus.COMPLETED, CourseStatus.CANCELLED):
@@ -134,8 +134,8 @@ def do_cosign_course_amendment(acting_user: User, amendment: CourseAmendment, *,
 
     Writes: CourseAmendment, TreatmentCourse (if approved), AuditEvent.
     """
-    amendment = CourseAmendment.objects.select_for_update().select_related("course__clinic", "course__patient").get(
-        pk=amendment.pk)
+    amendment = (CourseAmendment.objects.select_for_update(of=("self",))
+        .select_related("course__clinic", "course__patient").get(pk=amendment.pk))
     course = amendment.course
     require_perm(acting_user, course.clinic, Perm.PRESCRIBE)
     if amendment.amended_by_id == acting_user.pk:

@@ -221,7 +221,8 @@ def do_book_course(acting_user: User, course: TreatmentCourse, placements: list[
     lost to someone else meanwhile raises SlotTaken. Writes: Visit per placement, AuditEvent.
     """
     staff = _require_staff_or_owner(acting_user, course)
-    course = TreatmentCourse.objects.select_for_update().select_related("clinic", "patient").get(pk=course.pk)
+    course = (TreatmentCourse.objects.select_for_update(of=("self",))
+        .select_related("clinic", "patient").get(pk=course.pk))
     if course.status == CourseStatus.CANCELLED:
         raise RuleBroken([Problem("course", "This course was cancelled.")])
     _lock_chairs([p.chair for p in placements])
@@ -263,7 +264,8 @@ def do_move_visit(acting_user: User, visit: Visit, chair: Chair | None, starts_a
     SlotTaken, TooLateToChange. Writes: Visit (chair, starts_at, ends_at, numbers), AuditEvent.
     """
     now = now or timezone.now()
-    visit = Visit.objects.select_for_update().select_related("clinic", "patient", "course", "chair").get(pk=visit.pk)
+    visit = (Visit.objects.select_for_update(of=("self",))
+        .select_related("clinic", "patient", "course", "chair").get(pk=visit.pk))
     staff = _require_staff_or_owner(acting_user, visit)
     if visit.status not in (VisitStatus.BOOKED, VisitStatus.CONFIRMED) or visit.locked:
         raise RuleBroken([Problem("status", "Only a booked visit that is not locked can be moved.")])
@@ -322,7 +324,8 @@ def do_cancel_visit(acting_user: User, visit: Visit, *, reason: str, now: dateti
     from ketaclinic.schedule.offers import offer_freed_slot
 
     now = now or timezone.now()
-    visit = Visit.objects.select_for_update().select_related("clinic", "patient", "course", "chair").get(pk=visit.pk)
+    visit = (Visit.objects.select_for_update(of=("self",))
+        .select_related("clinic", "patient", "course", "chair").get(pk=visit.pk))
     staff = _require_staff_or_owner(acting_user, visit)
     if visit.status == VisitStatus.CANCELLED:
         return visit
@@ -352,7 +355,7 @@ def do_record_no_show(acting_user: User, visit: Visit, *, note: str = "", now: d
     The slot stays in the past, so nothing is offered. Writes: Visit status, AuditEvent.
     """
     now = now or timezone.now()
-    visit = Visit.objects.select_for_update().select_related("clinic", "patient", "course").get(pk=visit.pk)
+    visit = Visit.objects.select_for_update(of=("self",)).select_related("clinic", "patient", "course").get(pk=visit.pk)
     require_perm(acting_user, visit.clinic, Perm.VIEW_PATIENTS)
     if visit.status == VisitStatus.NO_SHOW:
         return visit
@@ -468,3 +471,13 @@ def do_close_proposal(acting_user: User, proposal: Any) -> None:
         proposal.status = "done"
         proposal.save(update_fields=["status"])
         record_event(acting_user, "SCHEDULE_PROPOSAL_CLOSED", clinic=proposal.clinic, obj=proposal)
+
+
+def chair_conflict(visit: Visit, chair: Chair) -> Visit | None:
+    """Another active visit booked in `chair` during `visit`'s time, if any.
+
+    For code that changes a visit's chair on the day (taking a patient to a free chair):
+    on PostgreSQL the exclusion constraint refuses the change when this returns a visit.
+    """
+    return (_overlapping(Visit.objects.filter(chair=chair).exclude(pk=visit.pk), visit.starts_at, visit.ends_at)
+            .select_related("patient").first())

@@ -84,7 +84,8 @@ def do_accept_offer(acting_user: User, recipient: SlotOfferRecipient, *, now: da
     Writes: Visits, SlotOffer, AuditEvent.
     """
     now = now or timezone.now()
-    offer = SlotOffer.objects.select_for_update().select_related("clinic", "chair").get(pk=recipient.offer_id)
+    offer = (SlotOffer.objects.select_for_update(of=("self",))
+        .select_related("clinic", "chair").get(pk=recipient.offer_id))
     recipient = SlotOfferRecipient.objects.get(pk=recipient.pk)  # fresh: it may have been declined meanwhile
     course = TreatmentCourse.objects.select_related("clinic", "patient").get(pk=recipient.course_id)
     is_staff = has_perm(acting_user, offer.clinic, Perm.VIEW_PATIENTS)
@@ -114,8 +115,8 @@ def do_accept_offer(acting_user: User, recipient: SlotOfferRecipient, *, now: da
 def do_decline_offer(acting_user: User, recipient: SlotOfferRecipient, *, now: datetime | None = None) -> None:
     """Say no to an offered slot (it stays open for the others). Who: the patient, or staff."""
     now = now or timezone.now()
-    recipient = SlotOfferRecipient.objects.select_for_update().select_related("offer__clinic", "patient").get(
-        pk=recipient.pk)
+    recipient = (SlotOfferRecipient.objects.select_for_update(of=("self",))
+        .select_related("offer__clinic", "patient").get(pk=recipient.pk))
     if not has_perm(acting_user, recipient.offer.clinic, Perm.VIEW_PATIENTS) \
             and recipient.patient.user_id != acting_user.pk:
         raise PermissionDenied("This offer is not yours.")

@@ -90,7 +90,7 @@ def test_maintenance_boosters_are_planned_from_the_protocol_and_booked(course: A
         do_plan_maintenance(provider, course, after=MONDAY)
     do_set_availability(patient.user, patient, weekdays=[1, 2, 3], from_time=time(13), until_time=time(18))
     booked, missed = do_book_waiting_boosters(front_desk, patient)
-    # Shifts in the fixture cover three weeks: the first two boosters fit, the later ones wait.
+    # Shifts in the fixture cover four weeks: the first two boosters fit, the later ones wait.
     assert [v.starts_at for v in booked] == [local(clinic, date(2027, 1, 12), "13:00"),
                                               local(clinic, date(2027, 1, 19), "13:00")]
     assert len(missed) == 3

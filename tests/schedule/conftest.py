@@ -27,11 +27,11 @@ def local(clinic: Clinic, day: date, hhmm: str) -> datetime:
 
 @pytest.fixture
 def chairs(clinic: Clinic, nurse: User) -> list[Chair]:
-    """Two chairs, open Mon-Fri 08:00-18:00, one nurse on shift 08:00-18:00 for three weeks."""
+    """Two chairs, open Mon-Fri 08:00-18:00, one nurse on shift 08:00-18:00 for four weeks."""
     made = [do_create_chair(None, clinic, "Chair 1"), do_create_chair(None, clinic, "Chair 2")]
     for weekday in range(5):
         do_set_opening_hours(None, clinic, weekday, time(8), time(18))
-    for offset in range(21):
+    for offset in range(28):
         day = MONDAY + timedelta(days=offset)
         if day.weekday() < 5:
             do_add_nurse_shift(None, clinic, nurse, local(clinic, day, "08:00"), local(clinic, day, "18:00"))
