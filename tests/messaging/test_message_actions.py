@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import ProtectedError
@@ -168,3 +169,17 @@ def test_messages_cannot_be_deleted_with_their_conversation(patient, start):
     conversation = start(patient)
     with pytest.raises(ProtectedError):
         conversation.delete()
+
+
+@time_machine.travel(T0, tick=False)  # 11:00 in the clinic: outside the patient's quiet hours
+def test_the_email_the_patient_gets_has_no_words_of_the_reply(patient, nurse, start, smtp_server):
+    from ketaclinic.notifications.delivery import send_one_due_message
+
+    conversation = start(patient, body="Is my rash from the infusion?")
+    do_send_message(nurse, conversation, body="The rash sounds like contact dermatitis from the tape.")
+    while send_one_due_message("test-worker"):
+        pass
+    mails = smtp_server.to(patient.email)
+    assert len(mails) == 1
+    text = mails[0].as_string()
+    assert "dermatitis" not in text and "rash" not in text and "New message from Harbor Ketamine Clinic" in text
