@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
@@ -95,7 +96,7 @@ def do_add_nurse_shift(acting_user: User | None, clinic: Clinic, nurse: User, st
     return shift
 
 
-def _overlapping(qs, starts_at: datetime, ends_at: datetime):  # type: ignore[no-untyped-def]
+def _overlapping(qs: QuerySet[Visit], starts_at: datetime, ends_at: datetime) -> QuerySet[Visit]:
     return qs.filter(status__in=ACTIVE_STATUSES, starts_at__lt=ends_at, ends_at__gt=starts_at)
 
 
