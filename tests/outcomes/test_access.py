@@ -184,3 +184,25 @@ def test_my_progress_query_count_is_the_same_for_1_and_20_rows(login: Any, patie
     for i in range(1, 20):
         submit(patient.user, patient, "phq9", phq9(12 - i % 10), NOW - timedelta(days=i))
     assert queries(client, url) == one
+
+
+@pytest.mark.django_db
+def test_post_endpoints_ladder(login: Any, anon: Any, patient: Any, other_patient: Any, nurse: Any,
+                               medical_director: Any, other_clinic_nurse: Any, world: dict[str, Any]) -> None:
+    retire = reverse("outcomes:retire_custom_question", args=[world["question"].pk])
+    assert login(nurse).post(retire).status_code == 403
+    assert login(other_clinic_nurse).post(retire).status_code == 404
+    assert login(patient.user).post(retire).status_code == 404
+    assert anon.post(retire).status_code == 302
+    share = reverse("outcomes:journal_share", args=[world["entry"].pk])
+    assert anon.post(share, {"shared": "1"}).status_code == 302
+    assert login(other_clinic_nurse).post(share, {"shared": "1"}).status_code == 404
+    world["entry"].refresh_from_db()
+    assert not world["entry"].shared
+    close = reverse("outcomes:safety_task", args=[world["task"].pk])
+    assert login(other_clinic_nurse).post(close, {}).status_code == 404
+    assert login(patient.user).post(close, {}).status_code == 404
+    assert anon.post(close, {}).status_code == 302
+    world["task"].refresh_from_db()
+    assert world["task"].is_open
+    assert login(medical_director).post(retire).status_code == 302
