@@ -114,8 +114,8 @@ SECTIONS: tuple[Section, ...] = (
         Field("details", "Allergies and what happened", "textarea"),
     )),
     Section("body", "Height and weight", "We use these to work out your dose.", (
-        Field("height_cm", "Height (cm)", "number", lo=100, hi=230),
-        Field("weight_kg", "Weight (kg)", "number", lo=30, hi=300),
+        Field("height_cm", "Height (cm)", "number", help="5 feet 6 inches is about 168 cm.", lo=100, hi=230),
+        Field("weight_kg", "Weight (kg)", "number", help="150 pounds is about 68 kg.", lo=30, hi=300),
     )),
     Section("substances", "Alcohol and drugs", "Your answers help keep you safe. They stay in your chart.", (
         Field("alcohol", "How much alcohol do you drink in a week?", max_length=200),
