@@ -72,7 +72,7 @@ _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
 def _inline(text: str, values: dict[str, str]) -> str:
-    html = escape(text)
+    html = str(escape(text))
     html = _LINK.sub(lambda m: f'<a href="{m.group(2)}">{m.group(1)}</a>', html)
     return _PLACEHOLDER.sub(lambda m: escape(values.get(m.group(1), m.group(0))), html)
 

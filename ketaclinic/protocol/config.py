@@ -305,7 +305,8 @@ def _check_consistency(p: Protocol) -> None:
             raise ProtocolConfigError(key, f"thresholds must rise: flag {flag} ≤ hold {hold} ≤ block {block}")
     d = p.dose
     if not d.mood_dose_mg_per_kg_min <= d.mood_dose_mg_per_kg_soft_max <= d.mood_dose_mg_per_kg_hard_max:
-        raise ProtocolConfigError("dose.mood_dose_mg_per_kg_soft_max", "must lie between the minimum and the hard maximum")
+        raise ProtocolConfigError("dose.mood_dose_mg_per_kg_soft_max",
+                                  "must lie between the minimum and the hard maximum")
     if d.mood_dose_total_mg_soft_max > d.mood_dose_total_mg_hard_max:
         raise ProtocolConfigError("dose.mood_dose_total_mg_soft_max", "must not exceed the hard maximum")
     if d.titration_step_mg_per_kg > d.titration_step_hard_max_mg_per_kg:
