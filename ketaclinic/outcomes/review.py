@@ -6,6 +6,7 @@ Read-only helpers; the provider's decision is written by `actions.do_record_cour
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -182,3 +183,23 @@ def summarise_course(course: TreatmentCourse, protocol: Protocol, *, instrument:
         scores=responses, baseline=baseline, response=response, relapse=relapse, suggestion=suggestion,
         complete=len(done) >= course.planned_visits, doses=doses, problems=problems,
     )
+
+
+def summarise_many(courses: Sequence[TreatmentCourse], protocol: Protocol) -> list[CourseSummary]:
+    """Summaries of many courses in 2 queries (their visits, their patients' scores); no doses."""
+    from collections import defaultdict
+
+    visits: dict[int, list[Visit]] = defaultdict(list)
+    for v in Visit.objects.filter(course_id__in=[c.pk for c in courses]).order_by("starts_at"):
+        visits[v.course_id].append(v)
+    wanted = {(c.patient_id, primary_instrument(c.indication_code, c.kind)) for c in courses}
+    scores: dict[tuple[int, str], list[QuestionnaireResponse]] = defaultdict(list)
+    for r in QuestionnaireResponse.objects.filter(patient_id__in={p for p, _ in wanted}, total__isnull=False,
+                                                  instrument__in={i for _, i in wanted}).order_by("answered_at", "id"):
+        scores[(r.patient_id, r.instrument)].append(r)
+    out = []
+    for c in courses:
+        instrument = primary_instrument(c.indication_code, c.kind)
+        out.append(summarise_course(c, protocol, instrument=instrument, responses=scores[(c.patient_id, instrument)],
+                                    visits=visits[c.pk], with_doses=False))
+    return out

@@ -142,3 +142,15 @@ def test_primary_instrument_by_indication() -> None:
     assert primary_instrument("F43.10") == "pcl5"
     assert primary_instrument("G90.511") == "pain_nrs"
     assert primary_instrument("F41.1") == "phq9"
+
+
+@pytest.mark.django_db
+def test_worklist_lists_a_course_behind_at_the_midcourse_point(login: Any, patient: Any, nurse: Any,
+                                                               make_course: Any, submit: Any) -> None:
+    _, visits = make_course(patient, done=4)
+    submit(patient.user, patient, "phq9", phq9(20), visits[0].starts_at - timedelta(days=1))
+    for visit, total in zip(visits[:4], [20, 19, 18, 17], strict=True):  # 15% better by infusion 4
+        submit(patient.user, patient, "phq9", phq9(total), visit.ends_at + timedelta(hours=20))
+    with time_machine.travel(visits[3].ends_at + timedelta(days=1, hours=1), tick=False):
+        body = login(nurse).get(reverse("outcomes:worklist")).content.decode()
+    assert "Mid-course review (1)" in body and "-15.0% by infusion 4" in body

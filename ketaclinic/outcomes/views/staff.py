@@ -36,7 +36,7 @@ from ketaclinic.outcomes.forms import (
 )
 from ketaclinic.outcomes.models import CourseReview, CustomQuestion, ReviewDecision
 from ketaclinic.outcomes.progress import score_blocks, sleep_blocks
-from ketaclinic.outcomes.review import summarise_course
+from ketaclinic.outcomes.review import summarise_course, summarise_many
 from ketaclinic.patients.actions import record_chart_view
 from ketaclinic.protocol.instruments import INSTRUMENTS
 from ketaclinic.schedule.access import courses_visible_to, get_course_for_user
@@ -74,8 +74,22 @@ def worklist(request: HttpRequest) -> HttpResponse:
     ready = list(courses_ready_for_review(request.user, clinic)[:LIST_LIMIT])
     return render(request, "outcomes/worklist.html", {
         "clinic": clinic, "tasks": tasks, "flagged": flagged, "ready": ready, "now": now,
-        "flagged_days": FLAGGED_DAYS,
+        "flagged_days": FLAGGED_DAYS, "midcourse": midcourse_reviews(request.user, clinic),
     })
+
+
+def midcourse_reviews(user: Any, clinic: Any) -> list[Any]:
+    """Induction courses in progress with less than the expected early improvement by the mid-course
+    infusion (clinical-reference §7): the provider reviews whether to continue. 3 queries."""
+    protocol = clinic.protocol()
+    at = protocol.course.midcourse_review_after_infusion
+    courses = list(courses_visible_to(user, Perm.VIEW_CLINICAL).filter(clinic=clinic, kind=CourseKind.INDUCTION)
+                   .exclude(status__in=[CourseStatus.CANCELLED, CourseStatus.COMPLETED])
+                   .annotate(done=Count("visits", filter=Q(visits__status=VisitStatus.DISCHARGED), distinct=True))
+                   .filter(done__gte=at, done__lt=F("planned_visits")).select_related("patient", "clinic")
+                   .order_by("created_at")[:LIST_LIMIT])
+    return [s for s in summarise_many(courses, protocol)
+            if s.response is not None and s.response.midcourse_review_needed]
 
 
 @login_required
