@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.preparation.helpers import book_visit
 
@@ -31,17 +32,18 @@ def test_patient_gets_ready_and_the_front_desk_sees_it(page: Any, browser: Any, 
     browser_login(desk, front_desk)
     desk.goto(page.base_url + "/preparation/readiness/?day=tomorrow")
     row = desk.locator(f"#visit-{visit.pk}")
-    assert "Health update pending" in row.inner_text() and "Ride unconfirmed" in row.inner_text()
+    expect(row).to_contain_text("Health update pending")
+    expect(row).to_contain_text("Ride unconfirmed")
 
     # The patient, on a phone-sized screen.
     page.set_viewport_size({"width": 360, "height": 800})
     browser_login(page, patient.user)
     page.get_by_role("link", name="See your full plan").click()
-    assert page.get_by_role("heading", name="Your timeline").is_visible()
+    expect(page.get_by_role("heading", name="Your timeline")).to_be_visible()
     # 6 real hours before 10:00 (04:00, or 03:00/05:00 when the clocks change that night)
     solids = (visit.starts_at - timedelta(hours=6)).astimezone(zone)
     expected = f"Stop eating solid food by {solids.hour}:00 AM"
-    assert page.locator(".step-last_solid_food").get_by_text(expected).is_visible()
+    expect(page.locator(".step-last_solid_food").get_by_text(expected)).to_be_visible()
     page.get_by_role("link", name="Confirm your ride home").click()
     page.get_by_label("An adult I know will drive me home").check()
     page.get_by_label("Name of the adult taking you home").fill("Sam Reyes")
@@ -49,7 +51,7 @@ def test_patient_gets_ready_and_the_front_desk_sees_it(page: Any, browser: Any, 
     page.get_by_label("How do you know them?").fill("brother")
     page.get_by_label("I confirm this person will take me home after this visit.").check()
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("Your ride home is confirmed.").is_visible()
+    expect(page.get_by_text("Your ride home is confirmed.")).to_be_visible()
 
     page.get_by_role("link", name="Fill in your health update").click()
     for question in ("have you been sick", "surgery or a hospital stay", "any new symptoms",
@@ -57,9 +59,9 @@ def test_patient_gets_ready_and_the_front_desk_sees_it(page: Any, browser: Any, 
         page.get_by_role("group", name=question).get_by_label("No").check()
     page.get_by_role("group", name="Could you be pregnant?").get_by_label("Does not apply to me").check()
     page.get_by_role("button", name="Send my update").click()
-    assert page.get_by_text("We got your health update.").is_visible()
+    expect(page.get_by_text("We got your health update.")).to_be_visible()
 
     # The front desk page was never reloaded: htmx polling brings the change in.
     desk.locator(f'#visit-{visit.pk}[data-status="ready"]').wait_for()
-    assert "Sam Reyes" in desk.locator(f"#visit-{visit.pk}").inner_text()
+    expect(desk.locator(f"#visit-{visit.pk}")).to_contain_text("Sam Reyes")
     desk_context.close()
