@@ -12,6 +12,7 @@ from django.utils import timezone
 from ketaclinic.accounts.roles import Perm, has_perm
 from ketaclinic.schedule.access import visits_visible_to
 from ketaclinic.schedule.models import ACTIVE_STATUSES, VisitStatus
+from ketaclinic.schedule.offers import open_offers_for_patient
 
 
 def todays_visits_panel(request: HttpRequest, clinic: Any, **kwargs: Any) -> str | None:
@@ -38,5 +39,6 @@ def next_visit_panel(request: HttpRequest, clinic: Any, *, patient: Any = None, 
                                                                 VisitStatus.ARRIVED, VisitStatus.IN_CHAIR,
                                                                 VisitStatus.INFUSING, VisitStatus.RECOVERING])
              .select_related("course").order_by("starts_at").first())
-    return render_to_string("schedule/partials/next_visit.html", {"visit": visit, "clinic": clinic},
-                            request=request)
+    offers = open_offers_for_patient(patient.pk, now=now)
+    return render_to_string("schedule/partials/next_visit.html", {"visit": visit, "clinic": clinic,
+                                                                  "offers": offers}, request=request)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ketaclinic.accounts.roles import Perm, staff_clinic_ids
+from ketaclinic.audit.log import record_event
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.courses.models import CourseStatus
 from ketaclinic.schedule import actions
@@ -79,6 +80,7 @@ def day_view(request: HttpRequest) -> HttpResponse:
                                                                                   clinic.zone),
                                             ends_at__gt=aware(day, MIDNIGHT, clinic.zone))
                   .select_related("nurse").order_by("starts_at"))
+    record_event(request.user, "SCHEDULE_VIEWED", clinic=clinic, details={"day": day.isoformat()})
     return render(request, "schedule/day.html", {
         "clinic": clinic, "day": day, "day_label": day_label(day), "board": board, "by_chair": by_chair,
         "load": _load_rows(board), "shifts": shifts, "prev": day - timedelta(days=1), "next": day + timedelta(days=1),
@@ -104,6 +106,7 @@ def week_view(request: HttpRequest) -> HttpResponse:
         mine = [v for v in visits if v.starts_at.astimezone(zone).date() == d]
         over = any(r["over"] for r in _load_rows(boards[d]))
         columns.append({"day": d, "board": boards[d], "visits": mine, "over": over})
+    record_event(request.user, "SCHEDULE_VIEWED", clinic=clinic, details={"week": first.isoformat()})
     return render(request, "schedule/week.html", {
         "clinic": clinic, "columns": columns, "first": first, "prev": first - timedelta(days=7),
         "next": first + timedelta(days=7),

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ketaclinic.accounts.roles import Perm, require_perm
+from ketaclinic.audit.log import record_event
 from ketaclinic.patients.access import get_patient_for_user
 from ketaclinic.schedule import actions
 from ketaclinic.schedule.access import get_course_for_user
@@ -41,6 +42,7 @@ def waitlist_view(request: HttpRequest) -> HttpResponse:
     offers = (SlotOffer.objects.filter(clinic=clinic, status=OfferStatus.OPEN, starts_at__gt=timezone.now())
               .select_related("chair").prefetch_related("recipients__patient").order_by("starts_at"))
     proposals = Proposal.objects.filter(clinic=clinic).select_related("created_by")[:5]
+    record_event(request.user, "WAITLIST_VIEWED", clinic=clinic)
     return render(request, "schedule/waitlist.html", {
         "clinic": clinic, "items": items, "offers": offers, "proposals": proposals,
     })

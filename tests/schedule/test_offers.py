@@ -106,3 +106,42 @@ def test_no_offer_when_nobody_fits_and_cancelling_twice_is_harmless(front_desk: 
     visit.refresh_from_db()
     assert visit.status == VisitStatus.CANCELLED and visit.cancelled_reason == "x"
     assert not SlotOffer.objects.exists()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_patients_accepting_at_once_one_gets_it(front_desk: Any, provider: Any, course: Any, chairs: Any,
+                                                    clinic: Any, at: Any) -> None:
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("real concurrent writers need PostgreSQL")
+    visit = do_book_visit(front_desk, course, chairs[0], at(clinic, MONDAY + timedelta(days=2), "10:00"))
+    people = [make_patient(clinic) for _ in range(4)]
+    for p in people:
+        booster(provider, p, MONDAY, MONDAY + timedelta(days=6))
+    do_cancel_visit(front_desk, visit, reason="x")
+    recipients = list(SlotOffer.objects.get().recipients.select_related("patient__user"))
+    barrier = threading.Barrier(len(recipients))
+    outcomes: list[str] = []
+
+    def accept(r: Any) -> None:
+        try:
+            barrier.wait()
+            try:
+                do_accept_offer(r.patient.user, r)
+                outcomes.append("won")
+            except OfferGone as exc:
+                outcomes.append(str(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=accept, args=(r,)) for r in recipients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("won") == 1 and len(outcomes) == 4
+    assert Visit.objects.filter(starts_at=visit.starts_at, status=VisitStatus.BOOKED).count() == 1
