@@ -8,13 +8,13 @@ error is a JSON body `{"detail": …}` with a 4xx status.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI, Query, Status
+from ninja import Field, NinjaAPI, Status
 
 from ketaclinic.accounts.roles import Perm, staff_clinic_ids
 from ketaclinic.infusions.actions import InfusionError
@@ -96,8 +96,8 @@ def _page(qs: QuerySet[Any], limit: int, offset: int) -> dict[str, Any]:
     return {"count": qs.count(), "items": list(qs[offset:offset + limit])}
 
 
-Limit = Query(50, ge=1, le=200, description="Page size")
-Offset = Query(0, ge=0, le=1_000_000, description="Rows to skip")
+LimitParam = Annotated[int, Field(ge=1, le=200, description="Page size")]
+OffsetParam = Annotated[int, Field(ge=0, le=1_000_000, description="Rows to skip")]
 
 
 @api.get("/me", response={200: MeOut, **ERRORS}, tags=["session"], summary="Who is calling")
@@ -114,8 +114,8 @@ def me(request: HttpRequest) -> dict[str, Any]:
 # ---- patients ----
 
 @api.get("/patients", response={200: PatientPage, **ERRORS}, tags=["patients"], summary="List patients")
-def list_patients(request: HttpRequest, stage: StageName | None = None, limit: int = Limit,
-                  offset: int = Offset) -> dict[str, Any]:
+def list_patients(request: HttpRequest, stage: StageName | None = None, limit: LimitParam = 50,
+                  offset: OffsetParam = 0) -> dict[str, Any]:
     qs = patients_visible_to(acting_user(request)).order_by("last_name", "first_name", "id")
     if stage:
         qs = qs.filter(stage=stage)
@@ -149,8 +149,8 @@ def create_patient(request: HttpRequest, payload: PatientIn) -> Any:
 # ---- courses, visits, chairs ----
 
 @api.get("/courses", response={200: CoursePage, **ERRORS}, tags=["courses"], summary="List treatment courses")
-def list_courses(request: HttpRequest, patient_id: Id | None = None, limit: int = Limit,
-                 offset: int = Offset) -> dict[str, Any]:
+def list_courses(request: HttpRequest, patient_id: Id | None = None, limit: LimitParam = 50,
+                 offset: OffsetParam = 0) -> dict[str, Any]:
     qs = courses_visible_to(acting_user(request)).order_by("-created_at", "-id")
     if patient_id:
         qs = qs.filter(patient_id=patient_id)
@@ -172,7 +172,7 @@ def _visit_out(visit: Any) -> dict[str, Any]:
          summary="List visits (the schedule)")
 def list_visits(request: HttpRequest, patient_id: Id | None = None, status: VisitStatusName | None = None,
                 starts_after: Instant | None = None, starts_before: Instant | None = None,
-                limit: int = Limit, offset: int = Offset) -> dict[str, Any]:
+                limit: LimitParam = 50, offset: OffsetParam = 0) -> dict[str, Any]:
     qs = visits_visible_to(acting_user(request)).select_related("chair").order_by("starts_at", "id")
     if patient_id:
         qs = qs.filter(patient_id=patient_id)
@@ -193,7 +193,7 @@ def get_visit(request: HttpRequest, visit_id: Id) -> dict[str, Any]:
 
 
 @api.get("/chairs", response={200: ChairPage, **ERRORS}, tags=["schedule"], summary="Chairs and their monitors")
-def list_chairs(request: HttpRequest, limit: int = Limit, offset: int = Offset) -> dict[str, Any]:
+def list_chairs(request: HttpRequest, limit: LimitParam = 50, offset: OffsetParam = 0) -> dict[str, Any]:
     return _page(chairs_visible_to(acting_user(request)).order_by("name", "id"), limit, offset)
 
 
@@ -201,7 +201,7 @@ def list_chairs(request: HttpRequest, limit: int = Limit, offset: int = Offset) 
 
 @api.get("/visits/{visit_id}/vitals", response={200: VitalPage, **ERRORS}, tags=["clinical"],
          summary="Vital signs of a visit (current rows; corrections replace what they amend)")
-def list_vitals(request: HttpRequest, visit_id: Id, limit: int = Limit, offset: int = Offset) -> dict[str, Any]:
+def list_vitals(request: HttpRequest, visit_id: Id, limit: LimitParam = 50, offset: OffsetParam = 0) -> dict[str, Any]:
     from ketaclinic.infusions.access import get_visit_for_charting
     from ketaclinic.infusions.models import VitalSign
 
@@ -224,7 +224,7 @@ def record_vitals(request: HttpRequest, visit_id: Id, payload: VitalIn) -> Any:
 
 @api.get("/visits/{visit_id}/observations", response={200: ObservationPage, **ERRORS}, tags=["clinical"],
          summary="Observations of a visit (CADSS-6, RASS, nausea, emergence, notes)")
-def list_observations(request: HttpRequest, visit_id: Id, limit: int = Limit, offset: int = Offset
+def list_observations(request: HttpRequest, visit_id: Id, limit: LimitParam = 50, offset: OffsetParam = 0
                       ) -> dict[str, Any]:
     from ketaclinic.infusions.access import get_visit_for_charting
     from ketaclinic.infusions.models import Observation
@@ -237,7 +237,7 @@ def list_observations(request: HttpRequest, visit_id: Id, limit: int = Limit, of
          summary="Scored questionnaires (PHQ-9, GAD-7, PCL-5, pain…)")
 def list_questionnaires(request: HttpRequest, patient_id: Id | None = None,
                         instrument: Literal["phq9", "gad7", "pcl5", "pain_nrs", "custom"] | None = None,
-                        limit: int = Limit, offset: int = Offset) -> dict[str, Any]:
+                        limit: LimitParam = 50, offset: OffsetParam = 0) -> dict[str, Any]:
     from ketaclinic.outcomes.access import responses_visible_to
 
     qs = responses_visible_to(acting_user(request)).order_by("-answered_at", "-id")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from django.utils import timezone
 from ninja import Field, Schema
@@ -56,7 +56,7 @@ EMAIL = (r"^$|^[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@"
 
 
 class ErrorOut(Schema):
-    detail: str | list[dict] = Field(..., description="What went wrong, in words (or a list of field errors).")
+    detail: str | list[dict[str, Any]] = Field(..., description="What went wrong (or a list of field errors).")
 
 
 class MeOut(Schema):

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -46,11 +47,11 @@ class Caller:
         self.user, self.token = user, token
 
 
-def fhir_auth(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def fhir_auth(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Resolve the caller (token or session) and turn every refusal into an OperationOutcome."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         header = request.headers.get("Authorization", "")
         token = None
         if header:
@@ -106,7 +107,7 @@ def patient_everything(request: HttpRequest, caller: Caller, patient_id: int) ->
 
 @fhir_auth
 @require_GET
-def bulk_export(request: HttpRequest, caller: Caller) -> HttpResponse:
+def bulk_export(request: HttpRequest, caller: Caller) -> HttpResponseBase:
     """GET /fhir/$export: every patient of the clinic as NDJSON, streamed (one resource per line)."""
     if caller.token is not None:
         clinic = caller.token.clinic

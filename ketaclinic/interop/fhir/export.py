@@ -159,10 +159,10 @@ def vital_resources(patient: Patient, vital: Any) -> Iterator[Resource]:
     base = f"vital-{vital.pk}"
     if vital.systolic is not None or vital.diastolic is not None:
         components = []
-        for field_name, code in (("systolic", codes.SYSTOLIC), ("diastolic", codes.DIASTOLIC)):
+        for field_name, part in (("systolic", codes.SYSTOLIC), ("diastolic", codes.DIASTOLIC)):
             value = getattr(vital, field_name)
             if value is not None:
-                components.append({"code": {"coding": [coding(codes.LOINC, *code)]},
+                components.append({"code": {"coding": [coding(codes.LOINC, *part)]},
                                    "valueQuantity": _qty(value, "mm[Hg]")})
         yield _vital_observation(patient, vital, f"{base}-bp", codes.BP_PANEL, component=components)
     for field_name, (code, display, unit) in codes.VITAL_LOINC.items():

@@ -212,7 +212,7 @@ class Processor:
         MonitorMessage.objects.create(
             clinic_id=self.clinic_id, control_id=control_id, sending_app=sending_app,
             raw=text.replace("\x00", "\ufffd")[:100_000], status=result.status, ack_code=result.code,
-            reason=result.reason[:300], peer=item.peer[:100], received_at=now, **fields)  # type: ignore[arg-type]
+            reason=result.reason[:300], peer=item.peer[:100], received_at=now, **fields)
         batch.seen[(sending_app, control_id)] = Seen(result.code, result.reason, now)
 
     def _ack(self, header: Header | None, code: str, text: str, now: datetime) -> str:
