@@ -21,8 +21,7 @@ from django.db.models import Count, Q
 
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.courses.models import CourseKind, TreatmentCourse
-from ketaclinic.outcomes.models import QuestionnaireResponse
-from ketaclinic.outcomes.review import CourseSummary, primary_instrument, summarise_course
+from ketaclinic.outcomes.review import CourseSummary, summarise_many
 from ketaclinic.protocol.errors import InputError
 from ketaclinic.protocol.indications import LABELS, classify
 from ketaclinic.schedule.models import Chair, ClosedDay, OpeningHours, Visit, VisitStatus
@@ -163,28 +162,15 @@ def build_report(clinic: Clinic, start: date, end: date, now: datetime) -> Repor
                                                   visits__status=VisitStatus.DISCHARGED,
                                                   visits__starts_at__gte=lo, visits__starts_at__lt=hi)
                    .distinct().select_related("clinic", "patient"))
-    course_ids = [c.pk for c in courses]
-    visits_by_course: dict[int, list[Visit]] = defaultdict(list)
-    for v in Visit.objects.filter(course_id__in=course_ids).order_by("starts_at"):
-        visits_by_course[v.course_id].append(v)
-    wanted = {(c.patient_id, primary_instrument(c.indication_code, c.kind)) for c in courses}
-    scores: dict[tuple[int, str], list[QuestionnaireResponse]] = defaultdict(list)
-    for r in QuestionnaireResponse.objects.filter(
-            patient_id__in={p for p, _ in wanted}, total__isnull=False,
-            instrument__in={i for _, i in wanted}).order_by("answered_at", "id"):
-        scores[(r.patient_id, r.instrument)].append(r)
     rows: dict[str, IndicationRow] = {}
     summaries: list[CourseSummary] = []
     durations: list[tuple[int, bool]] = []
     relapses = 0
-    for course in courses:
-        visits = visits_by_course[course.pk]
-        done = [v for v in visits if v.status == VisitStatus.DISCHARGED]
-        if len(done) < course.planned_visits or not (lo <= done[-1].starts_at < hi):
+    for summary in summarise_many(courses, protocol):
+        done = summary.done_visits
+        if not summary.complete or not (lo <= done[-1].starts_at < hi):
             continue  # not finished, or finished outside the period
-        instrument = primary_instrument(course.indication_code, course.kind)
-        summary = summarise_course(course, protocol, instrument=instrument,
-                                   responses=scores[(course.patient_id, instrument)], visits=visits, with_doses=False)
+        course = summary.course
         summaries.append(summary)
         label = indication_label(course.indication_code)
         row = rows.setdefault(label, IndicationRow(label))
