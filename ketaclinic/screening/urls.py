@@ -19,6 +19,7 @@ urlpatterns = [
     path("clearance/<int:clearance_id>/letter/", review.clearance_letter, name="clearance_letter"),
     path("clearance/<int:clearance_id>/reply/", review.clearance_reply, name="clearance_reply"),
     path("clearance/<int:clearance_id>/accept/", review.clearance_accept, name="clearance_accept"),
+    path("clearance/<int:clearance_id>/resend/", review.clearance_resend, name="clearance_resend"),
     path("flags/<int:flag_id>/resolve/", review.resolve_flag, name="resolve_flag"),
     path("documents/<int:document_id>/", review.document, name="document"),
     # intake: the patient's own page, and the same forms for staff on the patient's behalf

@@ -142,3 +142,27 @@ def test_the_review_page_shows_everything(login: Any, patient: Any, provider: An
     for text in ("Eligibility findings", "Benzodiazepines", "metformin", "not recognised", "Sam Reyes",
                  "sertraline", "122/78", "Decision"):
         assert text in body, text
+
+
+def test_a_mail_server_failure_keeps_the_request_and_it_can_be_sent_again(
+        login: Any, submitted_patient: Any, provider: Any, settings: Any, smtp_server: Any,
+        django_capture_on_commit_callbacks: Any) -> None:
+    from tests.conftest import free_port
+
+    working_port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = free_port()  # nothing listens there
+    client = login(provider)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(reverse("screening:request_clearance", args=[submitted_patient.pk]), {
+            "recipient_kind": "pcp", "recipient_name": "Dr. Home", "recipient_email": "home@example.org",
+            "question": "Any seizures?"})
+    assert response.status_code == 302 and len(callbacks) == 1  # the send ran, failed, and was contained
+    clearance = submitted_patient.clearance_requests.get()
+    assert clearance.emailed_at is None
+    page = client.get(reverse("screening:review", args=[submitted_patient.pk])).content.decode()
+    assert "Not emailed yet to home@example.org" in page
+    settings.EMAIL_PORT = working_port
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("screening:clearance_resend", args=[clearance.pk]))
+    clearance.refresh_from_db()
+    assert clearance.emailed_at is not None and len(smtp_server.to("home@example.org")) == 1

@@ -32,6 +32,7 @@ from ketaclinic.screening.actions.review import (
     do_decide_screening,
     do_record_clearance_reply,
     do_request_clearance,
+    do_resend_clearance_email,
 )
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "do_refer_patient",
     "do_request_clearance",
     "do_rerun_eligibility",
+    "do_resend_clearance_email",
     "do_resolve_review_flag",
     "do_run_eligibility",
     "do_save_intake_section",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from functools import partial
 
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
@@ -116,6 +116,14 @@ def _send_clearance_email(clearance_id: int) -> None:
     ClearanceRequest.objects.filter(pk=clearance_id, emailed_at__isnull=True).update(emailed_at=timezone.now())
 
 
+def _clearance_sender(clearance_id: int) -> Callable[[], None]:
+    # A named function, not functools.partial: Django logs a failed robust callback by __qualname__.
+    def send_clearance_letter() -> None:
+        _send_clearance_email(clearance_id)
+
+    return send_clearance_letter
+
+
 @transaction.atomic
 def do_request_clearance(acting_user: User, patient: Patient, *, recipient_kind: str, recipient_name: str,
                          question: str, recipient_email: str = "", recipient_fax: str = "",
@@ -155,7 +163,25 @@ def do_request_clearance(acting_user: User, patient: Patient, *, recipient_kind:
                  details={"to": clearance.recipient_name, "kind": recipient_kind,
                           "email": bool(clearance.recipient_email)})
     if clearance.recipient_email:
-        transaction.on_commit(partial(_send_clearance_email, clearance.pk))
+        # robust: a mail server failure must not turn a saved request into an error page; the letter
+        # stays "not emailed yet" and can be sent again from the review page.
+        transaction.on_commit(_clearance_sender(clearance.pk), robust=True)
+    return clearance
+
+
+@transaction.atomic
+def do_resend_clearance_email(acting_user: User, clearance: ClearanceRequest, *,
+                              now: datetime | None = None) -> ClearanceRequest:
+    """Email the letter again (after a failed send, or a new address). Who: provider, medical director."""
+    require_perm(acting_user, clearance.patient.clinic, Perm.PRESCRIBE)
+    if not clearance.recipient_email:
+        raise ScreeningError("This request has no email address; print the letter instead.")
+    if clearance.status != ClearanceStatus.REQUESTED:
+        raise ScreeningError("A reply is already recorded; there is nothing to send.")
+    record_event(acting_user, "CLEARANCE_EMAIL_RESENT", patient=clearance.patient, obj=clearance,
+                 at=now or timezone.now(), details={"to": clearance.recipient_email})
+    ClearanceRequest.objects.filter(pk=clearance.pk).update(emailed_at=None)
+    transaction.on_commit(_clearance_sender(clearance.pk), robust=True)
     return clearance
 
 

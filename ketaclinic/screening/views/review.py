@@ -219,6 +219,24 @@ def clearance_accept(request: HttpRequest, clearance_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def clearance_resend(request: HttpRequest, clearance_id: int) -> HttpResponse:
+    require_staff(request)
+    clearance = get_clearance_for_user(request.user, clearance_id)
+    try:
+        actions.do_resend_clearance_email(request.user, clearance)  # type: ignore[arg-type]
+    except actions.ScreeningError as exc:
+        messages.error(request, str(exc))
+    else:
+        clearance.refresh_from_db()
+        if clearance.emailed_at:
+            messages.success(request, f"Letter emailed to {clearance.recipient_email}.")
+        else:
+            messages.error(request, "The email could not be sent. Check the address, or print and fax the letter.")
+    return redirect(reverse("screening:review", args=[clearance.patient_id]) + "#clearance")
+
+
+@login_required
+@require_POST
 def resolve_flag(request: HttpRequest, flag_id: int) -> HttpResponse:
     require_staff(request)
     flag = get_object_or_404(ReviewFlag.objects.select_related("clinic", "patient"), pk=flag_id)
