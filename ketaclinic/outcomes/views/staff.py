@@ -27,6 +27,7 @@ from ketaclinic.outcomes.access import (
     responses_visible_to,
     safety_tasks_visible_to,
 )
+from ketaclinic.outcomes.due import due_for_patient
 from ketaclinic.outcomes.forms import (
     AmendForm,
     CourseReviewForm,
@@ -133,6 +134,7 @@ def patient_outcomes(request: HttpRequest, patient_id: int) -> HttpResponse:
         "courses": list(courses_visible_to(request.user, Perm.VIEW_CLINICAL).filter(
             patient=patient, kind=CourseKind.INDUCTION).order_by("-created_at")[:10]),
         "can_enter": has_perm(request.user, patient.clinic, Perm.CHART),
+        "due": due_for_patient(patient, now),
         "instruments": [(code, inst.name) for code, inst in INSTRUMENTS.items()],
         "custom_questions": [(f"custom-{q.pk}", q.text)
                              for q in CustomQuestion.objects.filter(clinic=patient.clinic, active=True)],
