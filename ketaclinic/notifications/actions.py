@@ -105,13 +105,13 @@ def _in_quiet(clock: time, start: time, end: time) -> bool:
 
 
 def outside_quiet_hours(due_at: datetime, zone: ZoneInfo, start: time, end: time, *,
-                        not_after: datetime | None = None) -> datetime | None:
+                        not_after: datetime | None = None, now: datetime | None = None) -> datetime | None:
     """When to send a message meant for `due_at`, respecting the patient's quiet hours.
 
-    Outside quiet hours: `due_at`. Inside: the end of the quiet window, unless that is later
-    than `not_after` (the message would arrive too late to help, e.g. a fasting reminder after
-    the cut-off); then the minute before the quiet window began. None when neither fits.
-    All comparisons in UTC.
+    Outside quiet hours: `due_at`. Inside: the end of the quiet window, unless that is not
+    before `not_after` (the message would arrive too late to help, e.g. a fasting reminder at
+    or after the cut-off); then the minute before the quiet window began, or None when that
+    is already past at `now` (nothing fits). All comparisons in UTC.
     """
     local = due_at.astimezone(zone)
     if not _in_quiet(local.time(), start, end):
@@ -119,12 +119,15 @@ def outside_quiet_hours(due_at: datetime, zone: ZoneInfo, start: time, end: time
     after = _wall(local.date(), end, zone)
     if after.astimezone(UTC) <= due_at.astimezone(UTC):
         after = _wall(local.date() + timedelta(days=1), end, zone)
-    if not_after is None or after.astimezone(UTC) <= not_after.astimezone(UTC):
+    if not_after is None or after.astimezone(UTC) < not_after.astimezone(UTC):
         return after.astimezone(UTC)
     began = _wall(local.date(), start, zone)
     if began.astimezone(UTC) > due_at.astimezone(UTC):
         began = _wall(local.date() - timedelta(days=1), start, zone)
-    return (began.astimezone(UTC) - timedelta(minutes=1))
+    before = began.astimezone(UTC) - timedelta(minutes=1)
+    if now is not None and before < now.astimezone(UTC):
+        return None
+    return before
 
 
 # --- queueing and cancelling ------------------------------------------------------------------
@@ -156,7 +159,7 @@ def queue_message(*, patient: Patient, kind: str, due_at: datetime, subject: str
         preference = preference_for(patient)
         channels = channels_for(patient, preference)
         send_at = outside_quiet_hours(due_at, patient.clinic.zone, preference.quiet_start, preference.quiet_end,
-                                      not_after=not_after)
+                                      not_after=not_after, now=now)
         status, reason = MessageStatus.PENDING, ""
         if send_at is None:
             status, reason, send_at = MessageStatus.CANCELLED, "falls in quiet hours until it is too late", due_at

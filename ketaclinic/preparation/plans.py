@@ -196,7 +196,7 @@ def _queue_timed_reminders(visit: Visit, timeline: PreparationTimeline, now: dat
             patient=visit.patient, kind=f"{PREFIX}day_before", due_at=due, visit=visit, now=now,
             subject=f"Your visit is coming up: {_visit_time(visit)}",
             body=(f"Your visit at {clinic.name} is at {_visit_time(visit)}.\n"
-                  f"Please confirm who is taking you home: "
+                  f"Please check or confirm who is taking you home: "
                   f"{site_url(reverse('preparation:ride', args=[visit.pk]))}\n"
                   f"Stop eating solid food by {when(timeline.last_solid_food)}.\n"
                   f"You may drink clear liquids until {when(timeline.last_clear_liquids)}.\n"

@@ -64,3 +64,23 @@ def test_cancel_messages_cancels_only_pending_rows_of_the_prefix(patient: Any) -
     assert cancel_messages(patient=patient, kind_prefix="test.") == 1
     assert OutboundMessage.objects.get(dedupe_key="a").status == MessageStatus.CANCELLED
     assert OutboundMessage.objects.get(dedupe_key="b").status == MessageStatus.PENDING
+
+
+@pytest.mark.django_db
+def test_a_reminder_that_fits_nowhere_is_kept_as_cancelled_with_the_reason(patient: Any) -> None:
+    # Booked at 23:00 for 07:00: the 00:00 fasting reminder cannot wait for 08:00 and the
+    # evening before is already past, so it is written as cancelled, not sent at night.
+    booked = datetime(2027, 3, 11, 4, 0, tzinfo=UTC)  # 23:00 EST on 10 March
+    row = queue_message(patient=patient, kind="prep.morning_of", due_at=datetime(2027, 3, 11, 5, 0, tzinfo=UTC),
+                        subject="s", body="b", dedupe_key="late", now=booked,
+                        not_after=datetime(2027, 3, 11, 6, 0, tzinfo=UTC))
+    assert row.status == MessageStatus.CANCELLED and row.cancel_reason == "falls in quiet hours until it is too late"
+
+
+@pytest.mark.django_db
+def test_a_reminder_landing_exactly_at_its_cutoff_goes_the_evening_before(patient: Any) -> None:
+    # Visit at 14:00: food cut-off 08:00, reminder 07:00 in quiet hours; 08:00 would be too late.
+    row = queue_message(patient=patient, kind="prep.morning_of", due_at=datetime(2027, 3, 10, 12, 0, tzinfo=UTC),
+                        subject="s", body="b", dedupe_key="edge", now=datetime(2027, 3, 1, tzinfo=UTC),
+                        not_after=datetime(2027, 3, 10, 13, 0, tzinfo=UTC))
+    assert row.due_at == datetime(2027, 3, 10, 1, 59, tzinfo=UTC)  # 20:59 EST on 9 March
