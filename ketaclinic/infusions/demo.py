@@ -17,7 +17,7 @@ from ketaclinic.infusions import actions
 from ketaclinic.infusions.actions.history import do_transcribe_paper_record
 from ketaclinic.infusions.models import CheckIn, ControlledSubstanceEntry, CsKind, DoseOrder
 from ketaclinic.infusions.readiness import readiness, review_flags_check, unmet
-from ketaclinic.schedule.models import Chair, Visit, VisitStatus
+from ketaclinic.schedule.models import ACTIVE_STATUSES, Chair, Visit, VisitStatus
 
 LOT = "KET-2611-A"
 FULL_ALDRETE = {"activity": 2, "respiration": 2, "circulation": 2, "consciousness": 2, "oxygen_saturation": 2}
@@ -195,19 +195,27 @@ def _book_today(ctx: Any, minutes_back: int, taken: set[int]) -> Visit | None:
     start = ctx.now - timedelta(minutes=minutes_back + 5)
     start = start.replace(minute=start.minute - start.minute % 5, second=0, microsecond=0)
     chairs = list(Chair.objects.filter(clinic=ctx.clinic, active=True).order_by("name"))
+    rules = ctx.clinic.protocol().course
+    end = start + timedelta(minutes=rules.checkin_min + rules.infusion_min + rules.recovery_min)
+    busy = set(Visit.objects.filter(clinic=ctx.clinic, status__in=ACTIVE_STATUSES, starts_at__lt=end,
+                                    ends_at__gt=start).values_list("chair_id", flat=True))
+    free = [c for c in chairs if c.pk not in busy]
     for patient in ctx.patients.get(Stage.MAINTENANCE, []) + ctx.patients.get(Stage.INDUCTION, []):
+        if not free:
+            return None
         if patient.pk in taken or patient.user_id is None:
             continue
+        if Visit.objects.filter(patient=patient, status__in=ACTIVE_STATUSES, starts_at__lt=end,
+                                ends_at__gt=start).exists():
+            continue
+        # Only now create the booster course, so no unbooked course is left for the waitlist.
         course = do_create_course(ctx.staff["provider"], patient, indication_code="F33.2",
                                   kind=CourseKind.MAINTENANCE, earliest_on=ctx.today, now=start - timedelta(days=3))
-        for chair in chairs:
-            try:
-                visit = do_book_visit(ctx.staff["front_desk"], course, chair, start, now=start - timedelta(days=2))
-            except SlotTaken:
-                continue
-            taken.add(patient.pk)
-            return visit
         taken.add(patient.pk)
+        try:
+            return do_book_visit(ctx.staff["front_desk"], course, free[0], start, now=start - timedelta(days=2))
+        except SlotTaken:
+            return None
     return None
 
 

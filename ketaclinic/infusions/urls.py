@@ -22,6 +22,7 @@ urlpatterns = [
     path("visit/<int:visit_id>/pump/", visit.pump, name="pump"),
     path("visit/<int:visit_id>/observation/", visit.observation, name="observation"),
     path("visit/<int:visit_id>/adverse-event/", visit.adverse_event, name="adverse_event"),
+    path("adverse-event/<int:event_id>/update/", visit.amend_adverse_event, name="amend_adverse_event"),
     path("visit/<int:visit_id>/rescue/", visit.rescue, name="rescue"),
     path("visit/<int:visit_id>/drug/", visit.cs_administration, name="cs_administration"),
     path("visit/<int:visit_id>/score/<str:name>/", visit.score, name="score"),

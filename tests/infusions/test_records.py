@@ -152,3 +152,20 @@ def test_thoughts_of_self_harm_flag_for_a_call_today(nurse: Any, patient: Any, r
     item = do_answer_follow_up(patient.user, FollowUp.objects.get(visit=ready_visit), answers)
     assert item.flagged and "Thoughts of self-harm — call today" in item.flag_reasons
     assert "Perceptual changes the next day" in item.flag_reasons and "Feels unwell" in item.flag_reasons
+
+
+def test_an_adverse_event_update_keeps_the_original(nurse: Any, ready_visit: Any, login: Any) -> None:
+    from django.urls import reverse
+
+    from ketaclinic.infusions.actions import do_record_adverse_event
+    from ketaclinic.infusions.models import AdverseEvent
+
+    original = do_record_adverse_event(nurse, ready_visit, event_type="headache", severity="mild",
+                                       action_taken="water, dim lights", now=at(9, 20))
+    response = login(nurse).post(reverse("infusions:amend_adverse_event", args=[original.pk]),
+                                 {"outcome": "resolved by discharge", "reason": "outcome at discharge"})
+    assert response.status_code == 302
+    current = AdverseEvent.objects.current().get()
+    assert current.amends == original and current.outcome == "resolved by discharge"
+    original.refresh_from_db()
+    assert original.outcome == ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ketaclinic.infusions.actions.care import (
+    do_amend_adverse_event,
     do_amend_observation,
     do_answer_call,
     do_give_rescue_medication,
@@ -41,6 +42,7 @@ __all__ = [
     "GateNotMet",
     "InfusionError",
     "do_acknowledge_alert",
+    "do_amend_adverse_event",
     "do_amend_observation",
     "do_amend_vitals",
     "do_answer_call",

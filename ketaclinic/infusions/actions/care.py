@@ -134,6 +134,31 @@ def do_record_adverse_event(acting_user: User, visit: Visit, *, event_type: str,
     return ae
 
 
+@transaction.atomic
+def do_amend_adverse_event(acting_user: User, original: AdverseEvent, *, reason: str, outcome: str | None = None,
+                           severity: str | None = None, action_taken: str | None = None,
+                           now: datetime | None = None) -> AdverseEvent:
+    """Update an adverse event (typically its outcome later on): a new row amends the original, which stays."""
+    require_charting(acting_user, original.visit)
+    if not reason.strip():
+        raise InfusionError("Say why the event is being updated.", "amend_reason")
+    if severity is not None and severity not in AdverseEventSeverity.values:
+        raise InfusionError("Choose how severe it is.", "severity")
+    if AdverseEvent.objects.filter(amends=original).exists():
+        raise InfusionError("Already updated; update the newest version.")
+    at = now_or(now)
+    new = AdverseEvent.objects.create(
+        clinic=original.clinic, visit=original.visit, event_type=original.event_type,
+        severity=severity or original.severity, onset_at=original.onset_at,
+        action_taken=(action_taken or original.action_taken).strip(),
+        outcome=(original.outcome if outcome is None else outcome).strip(),
+        provider_notified=original.provider_notified, provider_notified_at=original.provider_notified_at,
+        entered_by=acting_user, created_at=at, amends=original, amend_reason=reason.strip())
+    record_event(acting_user, "ADVERSE_EVENT_AMENDED", patient=original.visit.patient, obj=new, at=at,
+                 details={"amends": original.pk, "reason": reason.strip(), "outcome": new.outcome})
+    return new
+
+
 def _dose(value: object) -> Decimal:
     try:
         dose = Decimal(str(value))

@@ -97,6 +97,8 @@ def visit_context(request: HttpRequest, visit: Visit, **bound: Any) -> dict[str,
                    for name in required_scores(protocol)}
     return {
         "visit": visit, "patient": visit.patient, "clinic": clinic, "now": now, "pre_start": pre_start,
+        "not_started": visit.status in (VisitStatus.BOOKED, VisitStatus.CONFIRMED, VisitStatus.CANCELLED,
+                                        VisitStatus.NO_SHOW),
         "can_prescribe": has_perm(request.user, clinic, Perm.PRESCRIBE),
         "gate": readiness(visit, now=now) if pre_start else [],
         "start_blockers": start_blockers(visit, now=now) if visit.status == VisitStatus.IN_CHAIR else [],
@@ -309,3 +311,21 @@ def discharge(request: HttpRequest, visit_id: int) -> HttpResponse:
     return _post(request, visit_id, "discharge_form", f.DischargeForm(request.POST), "discharge",
                  lambda v, d: actions.do_discharge_patient(request.user, v, **d),  # type: ignore[arg-type]
                  "Discharged. The after-care sheet and tomorrow's check-in are on their way.")
+
+
+@login_required
+@require_POST
+def amend_adverse_event(request: HttpRequest, event_id: int) -> HttpResponse:
+    require_clinical_staff(request)
+    from ketaclinic.infusions.access import visits_for_charting
+
+    event = get_object_or_404(AdverseEvent.objects.filter(visit__in=visits_for_charting(request.user))
+                              .select_related("visit"), pk=event_id)
+    try:
+        actions.do_amend_adverse_event(request.user, event, reason=request.POST.get("reason", ""),  # type: ignore[arg-type]
+                                       outcome=request.POST.get("outcome", ""))
+    except actions.InfusionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Event updated; the original entry is kept.")
+    return redirect(f"/infusions/visit/{event.visit_id}/#events")
