@@ -154,3 +154,14 @@ def test_an_update_after_sending_reruns_the_rules_only_when_they_read_it(login: 
                 {"pregnant": "not_sure", "breastfeeding": "no"}, **HTMX)
     latest = EligibilityAssessment.objects.filter(patient=submitted_patient).latest("version")
     assert latest.version == 2 and "pregnancy_status_unknown" in {f["code"] for f in latest.findings}
+
+
+def test_after_approval_new_free_text_goes_to_a_provider(login: Any, approved_patient: Any) -> None:
+    client = login(approved_patient.user)
+    client.post(reverse("screening:save_section", args=[approved_patient.pk, "about"]),
+                {"address": "1 New Street"}, **HTMX)
+    assert not open_review_flags(approved_patient).exists()  # an address is not clinical
+    client.post(reverse("screening:save_section", args=[approved_patient.pk, "history"]),
+                {"no_conditions": "yes", "surgeries": "Knee surgery last week"}, **HTMX)
+    flag = open_review_flags(approved_patient).get()
+    assert flag.finding_code == "history_update_surgeries" and "Knee surgery last week" in flag.message

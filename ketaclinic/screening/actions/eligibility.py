@@ -54,7 +54,7 @@ def store_assessment(acting_user: Any, patient: Patient, *, reason: str, now: da
     return assessment
 
 
-def _is_after_approval(patient: Patient) -> bool:
+def is_after_approval(patient: Patient) -> bool:
     """Approved at screening, or already in treatment (a patient whose screening predates this system)."""
     if patient.stage in (Stage.APPROVED, Stage.INDUCTION, Stage.MAINTENANCE):
         return True
@@ -65,11 +65,20 @@ def _is_after_approval(patient: Patient) -> bool:
 def raise_review_flags(acting_user: Any, patient: Patient, assessment: EligibilityAssessment,
                        previous: EligibilityAssessment | None, now: datetime, visit: Visit | None) -> list[ReviewFlag]:
     """After approval: one flag per new blocking finding on each upcoming visit (or on the patient if none)."""
-    if previous is None or not _is_after_approval(patient):
+    if previous is None or not is_after_approval(patient):
         return []  # the first run is the baseline: nothing to call "new"
-    before = previous.blocking_codes() if previous else set()
+    before = previous.blocking_codes()
     new = [f for f in assessment.findings if f["severity"] in BLOCKING_SEVERITIES and f["code"] not in before]
-    if not new:
+    return flag_findings(acting_user, patient, new, now, visit=visit, assessment=assessment)
+
+
+def flag_findings(acting_user: Any, patient: Patient, findings: list[dict[str, str]], now: datetime, *,
+                  visit: Visit | None = None, assessment: EligibilityAssessment | None = None) -> list[ReviewFlag]:
+    """A ReviewFlag per finding on each upcoming visit (and `visit`), or on the patient when none is booked.
+
+    A finding already waiting on the same visit is not raised twice. Writes ReviewFlag, AuditEvent.
+    """
+    if not findings:
         return []
     visits = list(Visit.objects.filter(patient=patient, starts_at__gte=now, status__in=UPCOMING_STATUSES))
     if visit is not None and visit.pk not in {v.pk for v in visits}:
@@ -78,7 +87,7 @@ def raise_review_flags(acting_user: Any, patient: Patient, assessment: Eligibili
     open_keys = set(ReviewFlag.objects.filter(patient=patient, resolved_at__isnull=True)
                     .values_list("finding_code", "visit_id"))
     flags = []
-    for finding in new:
+    for finding in findings:
         for target in targets:
             if (finding["code"], target.pk if target else None) in open_keys:
                 continue  # already waiting for a provider
@@ -187,5 +196,5 @@ def finding_objects(assessment: EligibilityAssessment) -> list[Finding]:
     return [Finding(f["code"], f["severity"], f["message"], f["source"]) for f in assessment.findings]
 
 
-__all__ = ["do_rerun_eligibility", "do_resolve_review_flag", "do_run_eligibility", "mark_intake_started",
-           "raise_review_flags", "store_assessment"]
+__all__ = ["do_rerun_eligibility", "do_resolve_review_flag", "do_run_eligibility", "flag_findings",
+           "is_after_approval", "mark_intake_started", "raise_review_flags", "store_assessment"]

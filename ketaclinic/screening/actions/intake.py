@@ -24,7 +24,12 @@ from ketaclinic.screening.actions.common import (
     require_history_writer,
     set_case_status,
 )
-from ketaclinic.screening.actions.eligibility import raise_review_flags, store_assessment
+from ketaclinic.screening.actions.eligibility import (
+    flag_findings,
+    is_after_approval,
+    raise_review_flags,
+    store_assessment,
+)
 from ketaclinic.screening.intake import REQUIRED_SECTIONS, SECTION_BY_KEY, section_is_filled
 from ketaclinic.screening.models import (
     AntidepressantTrialRecord,
@@ -34,7 +39,6 @@ from ketaclinic.screening.models import (
     EligibilityAssessment,
     IntakeEntry,
     Medication,
-    ReviewFlag,
     ScreeningCase,
     ScreeningDocument,
     ScreeningMeasure,
@@ -48,6 +52,13 @@ ALLOWED_DOCUMENT_TYPES = {
     ".txt": "text/plain",
 }
 MEASURE_INSTRUMENTS = ("phq9", "gad7", "pcl5", "pain_nrs")
+# Free-text answers that may describe a new illness, surgery, reaction or drug use.
+FREE_TEXT_CLINICAL = {
+    "history": ("other_conditions", "surgeries"),
+    "allergies": ("details",),
+    "reactions": ("details",),
+    "substances": ("other",),
+}
 
 
 def _user(acting_user: Any) -> User | None:
@@ -93,11 +104,30 @@ def do_save_intake_section(acting_user: Any, patient: Patient, section: str, dat
         return current
     entry = IntakeEntry.objects.create(patient=patient, section=section, data=data, saved_at=now,
                                        saved_by=_user(acting_user), on_behalf=on_behalf)
+    assessed = EligibilityAssessment.objects.filter(patient=patient).exists()  # first entries are the baseline
+    if assessed and is_after_approval(patient):
+        _flag_new_free_text(acting_user, patient, section, current.data if current else {}, data, now)
     record_event(acting_user, "INTAKE_SECTION_SAVED", patient=patient, obj=entry, at=now,
                  details={"section": section, "on_behalf": on_behalf})
     mark_intake_started(acting_user, patient, now)
     _rerun_if_submitted(acting_user, patient, section, now)
     return entry
+
+
+def _flag_new_free_text(acting_user: Any, patient: Patient, section: str, before: dict[str, Any],
+                        after: dict[str, Any], now: datetime) -> None:
+    """After approval, new words in a clinical free-text answer (a new illness, surgery, reaction…) go to
+    a provider: the rules cannot read them, a person must."""
+    for name in FREE_TEXT_CLINICAL.get(section, ()):
+        text = str(after.get(name) or "").strip()
+        if text and text != str(before.get(name) or "").strip():
+            label = next(f.label for f in SECTION_BY_KEY[section].fields if f.name == name)
+            flag_findings(acting_user, patient, [{
+                "code": f"history_update_{name}" if section == "history" else f"history_update_{section}",
+                "severity": "hold",
+                "message": f"Health history updated after approval — {label}: \"{text[:300]}\". "
+                           "Review before the next infusion.",
+                "source": "ketaclinic screening: free text the rules cannot read (C)"}], now)
 
 
 @transaction.atomic
@@ -206,14 +236,12 @@ def do_record_measure(acting_user: Any, patient: Patient, instrument: str, answe
     record_event(acting_user, "BASELINE_MEASURE_RECORDED", patient=patient, obj=measure, at=now,
                  details={"instrument": instrument, "total": total, "flags": flags, "on_behalf": on_behalf})
     if "suicidal_ideation" in flags:
-        # §11: a positive item 9 needs a clinician the same day, whatever the screening stage.
-        flag = ReviewFlag.objects.create(
-            clinic=patient.clinic, patient=patient, finding_code=ITEM9_CODE, severity="hold",
-            message=f"PHQ-9 item 9 answered {answers[8]} (thoughts of death or self-harm): same-day clinician "
-                    "review; record the outcome when resolving this flag.",
-            source="§11 suicide-risk safety (C)", created_at=now)
-        record_event(acting_user, "REVIEW_FLAG_RAISED", patient=patient, obj=flag, at=now,
-                     details={"code": ITEM9_CODE, "severity": "hold", "visit": None})
+        # §11: a positive item 9 needs a clinician the same day (and before any infusion), whatever the stage.
+        flag_findings(acting_user, patient, [{
+            "code": ITEM9_CODE, "severity": "hold",
+            "message": f"PHQ-9 item 9 answered {answers[8]} (thoughts of death or self-harm): same-day clinician "
+                       "review; record the outcome when resolving this flag.",
+            "source": "§11 suicide-risk safety (C)"}], now)
     mark_intake_started(acting_user, patient, now)
     _rerun_if_submitted(acting_user, patient, instrument, now)
     return measure
