@@ -59,11 +59,13 @@ def readiness_panel(request: HttpRequest, clinic: Any, **_: Any) -> str | None:
 
 @register_panel("chart", order=60)
 def medication_instructions_panel(request: HttpRequest, clinic: Any, *, patient: Any = None, **_: Any) -> str | None:
-    """The patient's agreed medication instructions for visits, with a link to manage them."""
+    """Upcoming visits with their preparation, and the agreed medication instructions."""
     if patient is None or not has_perm(request.user, clinic, Perm.VIEW_CLINICAL):
         return None
     from ketaclinic.preparation.models import MedicationInstructionRecord
 
     records = list(MedicationInstructionRecord.objects.filter(patient=patient, ended_at__isnull=True))
-    return render_to_string("preparation/partials/chart_panel.html", {"patient": patient, "records": records},
-                            request=request)
+    visits = list(Visit.objects.filter(patient=patient, starts_at__gt=timezone.now(), status__in=ACTIVE_STATUSES)
+                  .select_related("preparation").order_by("starts_at")[:5])
+    return render_to_string("preparation/partials/chart_panel.html",
+                            {"patient": patient, "records": records, "visits": visits}, request=request)

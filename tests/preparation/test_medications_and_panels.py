@@ -71,3 +71,12 @@ def test_patient_home_shows_get_ready_panel(visit: Any, patient: Any, login: Any
 def test_staff_home_shows_readiness_counts(visit: Any, front_desk: Any, login: Any) -> None:
     body = login(front_desk).get("/").content.decode()
     assert "Visit readiness" in body and reverse("preparation:readiness") in body
+
+
+@pytest.mark.django_db
+def test_chart_panel_links_the_upcoming_plan_for_clinicians(visit: Any, patient: Any, nurse: Any,
+                                                            front_desk: Any, login: Any) -> None:
+    url = reverse("patients:chart", args=[patient.pk])
+    body = login(nurse).get(url).content.decode()
+    assert "Preparation for upcoming visits" in body and reverse("preparation:visit", args=[visit.pk]) in body
+    assert "Preparation for upcoming visits" not in login(front_desk).get(url).content.decode()
