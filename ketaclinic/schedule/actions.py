@@ -83,7 +83,10 @@ def do_set_opening_hours(acting_user: User | None, clinic: Clinic, weekday: int,
 @transaction.atomic
 def do_add_nurse_shift(acting_user: User | None, clinic: Clinic, nurse: User, starts_at: datetime,
                        ends_at: datetime) -> NurseShift:
-    """Put a nurse on shift. Who: front desk and up. Raises ValueError for an empty shift.
+    """Put a nurse on shift. Who: front desk and up.
+
+    The same shift twice returns the first; a shift overlapping another of the nurse's raises
+    ValueError, as does an empty one.
 
     Writes: NurseShift, AuditEvent.
     """
@@ -91,6 +94,11 @@ def do_add_nurse_shift(acting_user: User | None, clinic: Clinic, nurse: User, st
         raise ValueError("A shift must end after it starts.")
     if acting_user is not None:
         require_perm(acting_user, clinic, Perm.REGISTER_PATIENTS)
+    same = NurseShift.objects.filter(clinic=clinic, nurse=nurse, starts_at=starts_at, ends_at=ends_at).first()
+    if same is not None:
+        return same  # a double submit adds nothing
+    if NurseShift.objects.filter(nurse=nurse, starts_at__lt=ends_at, ends_at__gt=starts_at).exists():
+        raise ValueError("This nurse already has a shift that overlaps these hours.")
     shift = NurseShift.objects.create(clinic=clinic, nurse=nurse, starts_at=starts_at, ends_at=ends_at)
     record_event(acting_user, "SHIFT_ADDED", clinic=clinic, obj=shift, details={"nurse": nurse.email})
     return shift

@@ -138,8 +138,12 @@ def shift_add_view(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     for week in range(data["repeat_weeks"]):
         day = data["day"] + timedelta(weeks=week)
-        actions.do_add_nurse_shift(request.user, clinic, data["nurse"],  # type: ignore[arg-type]
-                                   aware(day, data["start"], clinic.zone), aware(day, data["end"], clinic.zone))
+        try:
+            actions.do_add_nurse_shift(request.user, clinic, data["nurse"],  # type: ignore[arg-type]
+                                       aware(day, data["start"], clinic.zone), aware(day, data["end"], clinic.zone))
+        except ValueError as exc:
+            form.add_error(None, f"{day:%a %b %d}: {exc}")
+            return render(request, "schedule/setup.html", _context(request, clinic, shift_form=form), status=400)
     messages.success(request, f"Shift added for {data['nurse'].full_name or data['nurse'].email}.")
     return redirect("schedule:setup")
 

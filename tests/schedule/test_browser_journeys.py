@@ -74,9 +74,11 @@ def test_patient_reschedules_and_cancels_on_a_phone(page: Any, browser_login: An
               for d in (0, 2, 4)]
     browser_login(page, patient.user)
     page.get_by_role("link", name="See or change my visits").click()  # from the "Your next visit" panel
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling on a phone
     friday = monday + timedelta(days=4)
     page.get_by_role("link", name=f"Change time of visit on {friday:%B} {friday.day}").click()
     page.get_by_role("group", name=f"{friday:%A, %B} {friday.day}").get_by_label("1:00 PM").check()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_role("button", name="Move my visit").click()
     assert page.get_by_text(re.compile("Your visit is now on Friday")).is_visible()
     visits[2].refresh_from_db()

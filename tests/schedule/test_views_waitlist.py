@@ -156,3 +156,17 @@ def test_home_panels(login: Any, chairs: Any, course: Any, front_desk: Any, pati
     assert "Reyes, Maya" in staff_home and "Booked" in staff_home
     patient_home = login(patient.user).get(reverse("web:home")).content.decode()
     assert "Your next visit" in patient_home and "Monday, January 4 at 9:00 AM" in patient_home
+
+
+@pytest.mark.django_db
+def test_a_shift_added_twice_is_kept_once_and_overlaps_are_refused(login: Any, chairs: Any, front_desk: Any,
+                                                                   nurse: Any) -> None:
+    client = login(front_desk)
+    data = {"nurse": nurse.pk, "day": "2027-02-01", "start": "08:00", "end": "12:00", "repeat_weeks": 1}
+    before = NurseShift.objects.count()
+    client.post(reverse("schedule:shift_add"), data)
+    client.post(reverse("schedule:shift_add"), data)
+    assert NurseShift.objects.count() == before + 1
+    response = client.post(reverse("schedule:shift_add"), {**data, "start": "11:00", "end": "15:00"})
+    assert response.status_code == 400 and "overlaps" in response.content.decode()
+    assert NurseShift.objects.count() == before + 1
