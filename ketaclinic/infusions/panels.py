@@ -42,3 +42,19 @@ def flagged_follow_ups_panel(request: HttpRequest, clinic: Any, **_: Any) -> str
                  .select_related("visit__patient").order_by("answered_at")[:FLAGGED_SHOWN])
     return render_to_string("infusions/panels/staff_follow_ups.html", {"items": items, "clinic": clinic},
                             request=request)
+
+
+CHART_VISITS_SHOWN = 10
+
+
+@register_panel("chart", order=40)
+def infusion_records_panel(request: HttpRequest, clinic: Any, patient: Any = None, **_: Any) -> str | None:
+    """On the patient's chart: their infusion visits with dose, events and links to the records."""
+    from ketaclinic.infusions.models import DoseOrder
+
+    if patient is None or not has_perm(request.user, patient.clinic, Perm.VIEW_CLINICAL):
+        return None
+    orders = list(DoseOrder.objects.current().filter(visit__patient=patient).select_related("visit")
+                  .order_by("-visit__starts_at")[:CHART_VISITS_SHOWN])
+    return render_to_string("infusions/panels/chart_infusions.html", {"orders": orders, "patient": patient},
+                            request=request)

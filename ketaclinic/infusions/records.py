@@ -227,4 +227,10 @@ def cs_reconciliation(clinic_id: int, since: datetime, until: datetime) -> tuple
         if order is not None and vl.given and abs(vl.given - order.dose_mg) > Decimal("0.5"):
             vl.problems.append(f"Given {vl.given} mg but {order.dose_mg} mg was ordered.")
         result.append(vl)
+    # Drug logged for a visit whose pump never started: it must have been wasted or returned.
+    for visit in Visit.objects.filter(pk__in=list(visit_lines)).select_related("patient").order_by("starts_at"):
+        vl = visit_lines[visit.pk]
+        vl.visit = visit
+        vl.problems.append("Drug drawn but the infusion never started.")
+        result.append(vl)
     return sorted(lots.values(), key=lambda x: x.lot), result

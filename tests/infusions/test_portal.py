@@ -89,3 +89,10 @@ def test_discharge_queues_the_aftercare_and_next_day_messages(follow_up: Any) ->
     assert {"aftercare", "next_day_checkin"} <= kinds
     body = OutboundMessage.objects.filter(kind="aftercare").first().body  # type: ignore[union-attr]
     assert "Do not drive" in body and "988" in body and "911" in body
+
+
+def test_the_patient_chart_lists_infusions_for_clinical_staff(login: Any, nurse: Any, front_desk: Any,
+                                                              patient: Any, ready_visit: Any) -> None:
+    url = reverse("patients:chart", args=[patient.pk])
+    assert "printable record" in login(nurse).get(url).content.decode()
+    assert "printable record" not in login(front_desk).get(url).content.decode()

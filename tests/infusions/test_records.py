@@ -169,3 +169,36 @@ def test_an_adverse_event_update_keeps_the_original(nurse: Any, ready_visit: Any
     assert current.amends == original and current.outcome == "resolved by discharge"
     original.refresh_from_db()
     assert original.outcome == ""
+
+
+def test_the_cs_log_page_query_count_does_not_grow(login: Any, nurse: Any, nurse2: Any, clinic: Any,
+                                                   provider: Any, front_desk: Any, frozen: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ketaclinic.infusions.actions import do_take_patient
+    from ketaclinic.schedule.actions import do_create_chair
+    from tests.factories import make_patient
+
+    do_receive_stock(nurse, clinic, lot="L1", expires_on=at(0).date() + timedelta(days=90),
+                     concentration_mg_per_ml=10, mg=5000, now=at(8, 0))
+
+    def add(n: int) -> None:
+        chair = do_create_chair(None, clinic, f"Chair C{n}")
+        visit = book_visit(make_patient(clinic), chair, provider, front_desk, at(9, 0))
+        do_take_patient(nurse, visit, chair, now=at(9, 1))
+        do_record_cs_administration(nurse, visit, lot="L1", mg_drawn=50, mg_given=40, mg_wasted=10,
+                                    witness=nurse2, witness_password=PASSWORD, now=at(9, 5))
+
+    def count() -> int:
+        client = login(nurse)
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get("/infusions/controlled-substances/").content.decode()
+        assert "Drug drawn but the infusion never started." in body
+        return len(ctx.captured_queries)
+
+    add(0)
+    one = count()
+    for n in range(1, 6):
+        add(n)
+    assert count() == one
