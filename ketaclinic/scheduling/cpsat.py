@@ -16,7 +16,7 @@ import logging
 import math
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -32,8 +32,9 @@ from ketaclinic.scheduling.common import (
     make_plan,
     nurse_capacity,
 )
-from ketaclinic.scheduling.greedy import first_fit_course, solve_greedy, trivial_bound
+from ketaclinic.scheduling.greedy import Pin, first_fit_course, solve_greedy, trivial_bound
 from ketaclinic.scheduling.model import DAY, Assignment, Instance, Plan
+from ketaclinic.scheduling.packing import Item, pack, pack_days
 
 log = logging.getLogger(__name__)
 
@@ -67,31 +68,41 @@ def _hint_from(dm: DayModel, plan: Plan) -> None:
             dm.model.add_hint(zf, usable and f == min(mine))
 
 
-def _phase1(
+def _day_model(
     instance: Instance,
     slots: dict[str, CourseSlots],
     cap: npt.NDArray[np.int32],
     greedy: Plan,
-    seconds: float,
-    o: Options,
-    *,
-    fill: float,
     cache: dict[tuple[object, ...], int],
-) -> tuple[dict[str, list[int]] | None, int | None, bool]:
-    """Days per chosen course, a proven bound on weight (None unless `fill` is 1 and the solve
-    ended with a bound), and whether the relaxation is infeasible."""
-    dm = build_day_model(instance, slots, cap, fill=fill, cache=cache)
+) -> DayModel:
+    """The day-level relaxation with its objective, hinted with the first-fit plan."""
+    dm = build_day_model(instance, slots, cap, cache=cache)
     moves = len(dm.keep) - sum(lit for _, _, lit in dm.keep)
     dm.model.maximize(dm.weight - instance.move_penalty * moves)
+    _hint_plan(instance, dm, greedy)
+    return dm
+
+
+def _hint_plan(instance: Instance, dm: DayModel, plan: Plan) -> None:
+    dm.model.clear_hints()  # type: ignore[no-untyped-call]
+    _hint_from(dm, plan)
     booked_day = {(b.course, b.visit): b.start // DAY for b in instance.booked}
-    _hint_from(dm, greedy)
-    placed = {(a.course, a.visit): a.start // DAY for a in greedy.assignments}
+    placed = {(a.course, a.visit): a.start // DAY for a in plan.assignments}
     for cid, k, lit in dm.keep:
         dm.model.add_hint(lit, placed.get((cid, k)) == booked_day[(cid, k)])
+
+
+def _phase1(
+    instance: Instance, dm: DayModel, seconds: float, o: Options
+) -> tuple[dict[str, list[int]] | None, int | None, bool]:
+    """Days per chosen course, a proven bound on weight (None if the solve ended without one)
+    and whether the model is infeasible. The bound is only valid while `dm` holds valid cuts."""
     solver = _solver(seconds, o)
+    # One presolve round: the full presolve of the large relaxations costs ~4 s of 30.
+    solver.parameters.max_presolve_iterations = 1
     status = solver.solve(dm.model)
     if status == cp_model.INFEASIBLE:
-        return None, 0 if fill >= 1 else None, fill >= 1
+        return None, 0, True
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, None, False
     # The objective mixes weight and move penalties; every move costs at most the penalty.
@@ -100,7 +111,8 @@ def _phase1(
     for cid, xc in dm.x.items():
         if solver.value(xc):
             chosen[cid] = sorted(d for d, yd in dm.y[cid].items() for _ in range(solver.value(yd)))
-    return chosen, bound if fill >= 1 else None, False
+    return chosen, bound, False
+
 
 def _construct(
     instance: Instance, slots: dict[str, CourseSlots], chosen: dict[str, list[int]]
@@ -283,6 +295,110 @@ def _phase2(
     return [Assignment(cid, k, colours[(cid, k)], s) for cid, k, s in visits]
 
 
+def _realise(
+    instance: Instance,
+    slots: dict[str, CourseSlots],
+    cap: npt.NDArray[np.int32],
+    chosen: dict[str, list[int]],
+    seconds: float,
+    o: Options,
+) -> tuple[list[Assignment], dict[int, tuple[list[str], int]]] | None:
+    """Phase 2: pack the day plan day by day (packing.py), colour chairs, then repair the
+    courses that lost a visit by moving only the missing visits (first-fit, the others pinned)."""
+    got = pack_days(instance, slots, cap, chosen, seconds, o.workers)
+    if got is None:
+        return None
+    whole, partial = got.whole, got.partial
+    fixed_chairs = {(f.course, f.visit): f.chair for f in instance.fixed if (f.course, f.visit) in whole}
+    visits = [(cid, k, s) for (cid, k), s in whole.items()]
+    colours = colour_chairs(instance, visits, fixed_chairs)
+    if colours is None:
+        return None
+    result = [Assignment(cid, k, colours[(cid, k)], s) for cid, k, s in visits]
+    board = Board(instance)
+    courses = {c.id: c for c in instance.courses}
+    for a in result:
+        board.place(courses[a.course], a.start, board.chair_index[a.chair])
+    fixed = {(f.course, f.visit): f for f in instance.fixed}
+    for cid, got_starts in sorted(partial.items(), key=lambda kv: courses[kv[0]].visits - len(kv[1])):
+        course = courses[cid]
+        pins: dict[int, Pin] = {}
+        for k, s in got_starts.items():
+            pins[k] = Pin(s, 0, on_board=False)
+        locked = [f for key, f in fixed.items() if key[0] == cid]
+        for f in locked:
+            ch = board.chair_index[f.chair]
+            if board.chairs[ch, f.start : f.start + course.phases.total].any():
+                break
+            board.place(course, f.start, ch)
+            pins[f.visit] = Pin(f.start, ch, on_board=True)
+        else:
+            placed = first_fit_course(board, slots[cid], pins)
+            if placed is not None:
+                result.extend(Assignment(cid, 0, instance.chairs[ch], s) for s, ch in placed)
+                continue
+        for f in locked:
+            if pins.get(f.visit) == Pin(f.start, board.chair_index[f.chair], on_board=True):
+                board.remove(course, f.start, board.chair_index[f.chair])
+    return result, got.short
+
+
+def _day_cuts(
+    instance: Instance,
+    dm: DayModel,
+    slots: dict[str, CourseSlots],
+    cap: npt.NDArray[np.int32],
+    chosen: dict[str, list[int]],
+    days: list[int],
+    seconds: float,
+    o: Options,
+) -> int:
+    """Logic-based Benders cuts for days whose load did not pack.
+
+    The day's load, with each visit free anywhere in its whole-day domain, is packed exactly
+    (packing.py); if even that proves at most `f` < load visits fit, then with n[t] the load's
+    count of type t (same phases and starts) and x[t] the visits of type t that day in any plan,
+    sum(min(x[t], n[t])) <= f: the min picks a sub-load, which packs no better. Written
+    linearly with e[t] >= x[t] - n[t]. Valid for every plan, so the bound stays a bound, and
+    swapping one course for another of the same type does not escape it. Days with locked
+    visits are skipped. Returns the number of cuts added."""
+    t0 = time.perf_counter()
+    locked_days = {f.start // DAY for f in instance.fixed}
+    courses = {c.id: c for c in instance.courses}
+    load: dict[int, list[str]] = defaultdict(list)
+    for cid, ds in chosen.items():
+        for d in ds:
+            load[d].append(cid)
+    added = 0
+    for i, d in enumerate(days):
+        if d in locked_days or not load.get(d):
+            continue
+        share = (seconds - (time.perf_counter() - t0)) / (len(days) - i)
+        if share < 0.05:
+            break
+        kind: dict[str, tuple[object, ...]] = {}
+        for cid, yc in dm.y.items():
+            if d in yc and slots[cid].starts.get(d):
+                kind[cid] = (courses[cid].phases, tuple(slots[cid].starts[d]))
+        mine = [cid for cid in load[d] if cid in kind]
+        items = [Item((cid, j), courses[cid].phases, tuple(slots[cid].starts[d]), 1) for j, cid in enumerate(mine)]
+        got = pack(items, len(instance.chairs), cap, share, o.workers)
+        if got is None or got.bound >= len(items):
+            continue
+        count: dict[tuple[object, ...], int] = defaultdict(int)
+        for cid in mine:
+            count[kind[cid]] += 1
+        terms: list[cp_model.LinearExprT] = []
+        for key, n in count.items():
+            x = sum(dm.y[cid][d] for cid, k in kind.items() if k == key)
+            e = dm.model.new_int_var(0, len(instance.chairs) * 100, f"e_{d}_{added}_{len(terms)}")
+            dm.model.add(e >= x - n)
+            terms.append(x - e)
+        dm.model.add(sum(terms) <= got.bound)
+        added += 1
+    return added
+
+
 def _fill(instance: Instance, slots: dict[str, CourseSlots], assignments: list[Assignment]) -> list[Assignment]:
     """Phase 3: first-fit whatever still fits around the optimized plan, shortest courses first."""
     board = Board(instance)
@@ -313,37 +429,53 @@ def solve_cpsat(instance: Instance, opts: Options | None = None) -> Plan:
     slots = course_slots(instance)
     cap = nurse_capacity(instance)
     greedy = solve_greedy(instance)
+    # First-fit by start window (earliest, then latest start) is usually far better than
+    # request order: a better starting point for the day model.
+    by_window = sorted(instance.courses, key=lambda c: (c.earliest, c.latest_start))
+    ordered = solve_greedy(replace(instance, courses=tuple(by_window)))
+    ordered = make_plan(instance, "cpsat", list(ordered.assignments), status=ordered.status, bound=0, seconds=0.0)
+    candidates = [greedy, ordered]
+    start = max(candidates, key=lambda p: _score(instance, p))
     cache: dict[tuple[object, ...], int] = {}
-    exact, bound, infeasible = _phase1(instance, slots, cap, greedy, left() * 0.45, o, fill=1.0, cache=cache)
+    dm = _day_model(instance, slots, cap, start, cache)
+    chosen, bound, infeasible = _phase1(instance, dm, left() * 0.55, o)
     if infeasible:
         return make_plan(instance, "cpsat", [], status="infeasible", bound=0, seconds=time.perf_counter() - t0)
-    log.info("relaxation: %s courses, bound %s (%.1fs)", None if exact is None else len(exact), bound,
+    log.info("relaxation: %s courses, bound %s (%.1fs)", None if chosen is None else len(chosen), bound,
              time.perf_counter() - t0)
-    trivial = trivial_bound(instance)
-    bound = trivial if bound is None else min(bound, trivial)
-    candidates = [greedy]
+    bound = min(trivial_bound(instance), bound if bound is not None else trivial_bound(instance))
     required = {f.course for f in instance.fixed} | {b.course for b in instance.booked}
-    # Day plans to realise: the relaxation's own, and, when time allows, one that fills each
-    # window only to 95% (perfect packings exist on paper but are hard to find in seconds).
-    slack = None
-    if left() > o.time_limit * 0.6:
-        slack, _, _ = _phase1(instance, slots, cap, greedy, left() * 0.3, o, fill=0.95, cache=cache)
-    for chosen in (exact, slack):
-        if chosen is None or left() < 0.5:
-            continue
-        hint = _construct(instance, slots, chosen)
-        log.info("day plan: %d courses, list scheduling keeps %d (%.1fs)", len(chosen),
-                 len({k[0] for k in hint}), time.perf_counter() - t0)
-        share = 0.5 if chosen is exact and slack is not None else 0.9
-        assignments = _phase2(instance, slots, cap, chosen, left() * share, o, hint)
-        if assignments is None:
-            assignments = [Assignment(cid, k, instance.chairs[ch], s) for (cid, k), (s, ch) in hint.items()]
+    # Realise the day plan. Days that could not take their load get logic-based Benders cuts
+    # (valid, so the bound stays a bound) and the day model is asked again, from the best plan.
+    while chosen is not None and left() > 0.5:
+        short: dict[int, tuple[list[str], int]] = {}
+        began = time.perf_counter()
+        got = _realise(instance, slots, cap, chosen, min(left() * 0.5, 10.0), o)
+        if got is not None:
+            assignments, short = got
+        else:
+            hint = _construct(instance, slots, chosen)
+            timed = _phase2(instance, slots, cap, chosen, left() * 0.9, o, hint)
+            listed = [Assignment(cid, k, instance.chairs[ch], s) for (cid, k), (s, ch) in hint.items()]
+            assignments = listed if timed is None else timed
         plan = make_plan(instance, "cpsat", _fill(instance, slots, assignments), status="feasible", bound=bound,
                          seconds=0.0)
-        log.info("times: %s courses, after fill %d (%.1fs)", "-" if assignments is None else
-                 len({a.course for a in assignments}), plan.objective, time.perf_counter() - t0)
+        log.info("day plan: %d courses, packed %d, after repair and fill %d, %d moved, complete %s (%.1fs)",
+                 len(chosen), len({a.course for a in assignments}), plan.objective, plan.moved,
+                 required.issubset({a.course for a in plan.assignments}), time.perf_counter() - t0)
         if required.issubset({a.course for a in plan.assignments}):
             candidates.append(plan)
+        best = max(candidates, key=lambda p: _score(instance, p))
+        # Another round needs cuts, a re-solve and a realisation like this one.
+        if best.objective >= bound or left() < 2.5 * (time.perf_counter() - began) + 2.0:
+            break
+        cuts = _day_cuts(instance, dm, slots, cap, chosen, sorted(short), min(left() * 0.2, 3.0), o)
+        _hint_plan(instance, dm, best)
+        chosen, tighter, _ = _phase1(instance, dm, left() * 0.5, o)
+        log.info("%d day cuts; relaxation again: %s courses, bound %s (%.1fs)", cuts,
+                 None if chosen is None else len(chosen), tighter, time.perf_counter() - t0)
+        if chosen is not None and tighter is not None:
+            bound = min(bound, tighter)
     best = max(candidates, key=lambda p: _score(instance, p))
     status = best.status
     if status == "feasible" and best.objective >= bound and best.moved == 0:

@@ -8,6 +8,9 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+from ketaclinic.scheduling.greedy import solve_greedy
+from ketaclinic.scheduling.model import DAY, format_stamp, parse_instance
+
 START = date(2027, 1, 4)  # a Monday
 
 # (weekdays, from, until, share): anytime, mornings, afternoons, after work, Mon/Wed/Fri, Tue/Thu.
@@ -108,3 +111,22 @@ def generate(
         "move_penalty": 1,
         "generator": {"seed": seed, "chairs": chairs, "nurses": nurses, "courses": courses, "days": days},
     }
+
+
+def with_bookings(data: dict[str, Any], *, share: float = 0.6, locked_days: int = 2) -> dict[str, Any]:
+    """A re-planning version of a generated instance: the first `share` of the waiting list
+    was booked earlier (by first-fit, as a front desk would); visits in the first
+    `locked_days` open days have happened (`fixed`), the rest are `booked` and may move."""
+    earlier = dict(data)
+    earlier["courses"] = data["courses"][: int(len(data["courses"]) * share)]
+    instance = parse_instance(earlier)
+    plan = solve_greedy(instance)
+    cutoff = instance.open_days[min(locked_days, len(instance.open_days) - 1)].day * DAY
+    fixed: list[dict[str, Any]] = []
+    booked: list[dict[str, Any]] = []
+    for a in sorted(plan.assignments, key=lambda a: (a.course, a.visit)):
+        ref = {"course": a.course, "visit": a.visit, "chair": a.chair, "start": format_stamp(instance.epoch, a.start)}
+        (fixed if a.start < cutoff else booked).append(ref)
+    out = dict(data)
+    out["fixed"], out["booked"] = fixed, booked
+    return out
