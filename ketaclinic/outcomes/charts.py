@@ -115,16 +115,18 @@ def time_chart(points: Sequence[Point], *, title: str, desc: str, y_min: float, 
     return mark_safe("".join(parts))  # noqa: S308 — every interpolated text is escaped above
 
 
-def survival_chart(curve: Sequence[tuple[int, float]], *, title: str, desc: str) -> SafeString:
-    """A Kaplan–Meier step curve: (day, fraction still responding) from day 0 (1.0)."""
+def survival_chart(curve: Sequence[tuple[int, float]], *, title: str, desc: str, until: int = 0) -> SafeString:
+    """A Kaplan–Meier step curve: (day, fraction still responding) from day 0 (1.0), drawn to
+    `until` (the longest follow-up) when that is later than the last event."""
     uid = next(_ids)
     if not curve:
         return mark_safe("")
-    max_day = max(max(d for d, _ in curve), 7)
-    plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
+    max_day = max(max(d for d, _ in curve), until, 7)
+    left = LEFT + 14  # room for "100%"
+    plot_w, plot_h = W - left - RIGHT - 16, H - TOP - BOTTOM
 
     def x(day: float) -> float:
-        return LEFT + day / max_day * plot_w
+        return left + day / max_day * plot_w
 
     def y(frac: float) -> float:
         return TOP + (1 - frac) * plot_h
@@ -139,10 +141,10 @@ def survival_chart(curve: Sequence[tuple[int, float]], *, title: str, desc: str)
     parts = [f'<svg class="chart" viewBox="0 0 {W} {H}" width="100%" role="img" '
              f'aria-labelledby="chart-t{uid} chart-d{uid}">',
              f'<title id="chart-t{uid}">{escape(title)}</title><desc id="chart-d{uid}">{escape(desc)}</desc>',
-             f'<line class="axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{LEFT + plot_w}" y2="{TOP + plot_h}"/>',
-             f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}"/>']
+             f'<line class="axis" x1="{left}" y1="{TOP + plot_h}" x2="{left + plot_w}" y2="{TOP + plot_h}"/>',
+             f'<line class="axis" x1="{left}" y1="{TOP}" x2="{left}" y2="{TOP + plot_h}"/>']
     for frac in (0, 0.5, 1):
-        parts.append(f'<text class="tick" x="{LEFT - 6}" y="{y(frac) + 4:.1f}" text-anchor="end">{int(frac * 100)}%'
+        parts.append(f'<text class="tick" x="{left - 6}" y="{y(frac) + 4:.1f}" text-anchor="end">{int(frac * 100)}%'
                      "</text>")
     for day in sorted({0, max_day // 2, max_day}):
         parts.append(f'<text class="tick" x="{x(day):.1f}" y="{H - 6}" text-anchor="middle">day {day}</text>')

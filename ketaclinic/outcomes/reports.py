@@ -51,6 +51,7 @@ class Report:
     by_indication: list[IndicationRow]
     summaries: list[CourseSummary]
     survival: list[tuple[int, float]]
+    longest_follow_up_days: int
     responders_followed: int
     relapses: int
     median_days_to_relapse: int | None
@@ -89,7 +90,8 @@ class Report:
 
 def indication_label(code: str) -> str:
     try:
-        return f"{LABELS[classify(code)].capitalize()}"
+        label = LABELS[classify(code)]
+        return label[:1].upper() + label[1:]
     except InputError:
         return code
 
@@ -191,7 +193,8 @@ def build_report(clinic: Clinic, start: date, end: date, now: datetime) -> Repor
     median = next((day for day, frac in curve if frac <= 0.5), None)
     return Report(
         start=start, end=end, by_indication=sorted(rows.values(), key=lambda r: -r.courses), summaries=summaries,
-        survival=curve, responders_followed=len(durations), relapses=relapses, median_days_to_relapse=median,
+        survival=curve, longest_follow_up_days=max((d for d, _ in durations), default=0),
+        responders_followed=len(durations), relapses=relapses, median_days_to_relapse=median,
         visits_booked=counts["booked"], cancelled=counts["cancelled"], no_shows=counts["no_shows"],
         completed=counts["completed"], adverse_events=adverse, chair_minutes_used=used,
         chair_minutes_open=_open_minutes(clinic, start, end),

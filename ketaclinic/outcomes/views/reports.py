@@ -47,7 +47,8 @@ def reports(request: HttpRequest) -> HttpResponse:
     survival = None
     if report is not None and report.survival:
         survival = survival_chart(report.survival, title="Share of responders still responding",
-                                  desc=f"{report.responders_followed} responders followed; {report.relapses} relapsed.")
+                                  desc=f"{report.responders_followed} responders followed; {report.relapses} relapsed.",
+                                  until=report.longest_follow_up_days)
     return render(request, "outcomes/reports.html", {"clinic": clinic, "form": form, "report": report,
                                                      "survival": survival, "query": request.GET.urlencode()})
 
