@@ -101,11 +101,19 @@ def week_view(request: HttpRequest) -> HttpResponse:
         starts_at__lt=aware(first + timedelta(days=7), MIDNIGHT, clinic.zone))
         .select_related("patient", "chair").order_by("starts_at"))
     zone = clinic.zone
+    chair_count = Chair.objects.filter(clinic=clinic, active=True).count()
     columns = []
     for d in days:
         mine = [v for v in visits if v.starts_at.astimezone(zone).date() == d]
-        over = any(r["over"] for r in _load_rows(boards[d]))
-        columns.append({"day": d, "board": boards[d], "visits": mine, "over": over})
+        board = boards[d]
+        over = any(r["over"] for r in _load_rows(board))
+        used = None
+        if board.opens_at and board.closes_at and chair_count:
+            # chair-minutes booked out of chair-minutes open: how full the day is
+            open_minutes = (board.closes_at - board.opens_at).total_seconds() / 60 * chair_count
+            booked = sum((v.ends_at - v.starts_at).total_seconds() / 60 for v in mine)
+            used = round(100 * booked / open_minutes)
+        columns.append({"day": d, "board": board, "visits": mine, "over": over, "used": used})
     record_event(request.user, "SCHEDULE_VIEWED", clinic=clinic, details={"week": first.isoformat()})
     return render(request, "schedule/week.html", {
         "clinic": clinic, "columns": columns, "first": first, "prev": first - timedelta(days=7),

@@ -151,3 +151,11 @@ def test_staff_cancel_and_no_show(login: Any, chairs: Any, course: Any, front_de
     client.post(reverse("schedule:no_show", args=[first.pk]))
     first.refresh_from_db()
     assert first.status == VisitStatus.NO_SHOW
+
+
+@pytest.mark.django_db
+def test_week_view_shows_how_full_each_day_is(login: Any, chairs: Any, course: Any, front_desk: Any, clinic: Any,
+                                              at: Any) -> None:
+    do_book_visit(front_desk, course, chairs[0], at(clinic, MONDAY, "09:00"))  # 105 of 2 × 600 chair-minutes
+    body = login(front_desk).get(reverse("schedule:week") + "?start=2027-01-04").content.decode()
+    assert "1 visit, chairs 9% booked" in body and "Closed" in body  # Saturday and Sunday
