@@ -182,9 +182,12 @@ def test_assign_and_status_through_the_page(login, question, nurse, provider):
     client.post(reverse("messaging:status", args=[question.pk]), {"status": "closed"})
     question.refresh_from_db()
     assert question.assigned_to == provider and question.status == "closed"
+    page = client.get(reverse("messaging:conversation", args=[question.pk])).content.decode()
+    assert "Assign to me" in page and "No phone number on file" in page
     client.post(reverse("messaging:assign", args=[question.pk]), {"assignee": "me"})
     question.refresh_from_db()
     assert question.assigned_to == nurse
+    assert "Assign to me" not in client.get(reverse("messaging:conversation", args=[question.pk])).content.decode()
     mine = client.get(reverse("messaging:inbox") + "?status=all&mine=1").content.decode()
     assert "Ride question" in mine
 
