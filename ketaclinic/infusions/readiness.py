@@ -19,6 +19,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from ketaclinic.accounts.roles import Perm, has_perm
 from ketaclinic.infusions.models import CheckIn, GateOverride, Phase, VitalAlert, VitalSign
 from ketaclinic.protocol.preparation import earliest_safe_start
 from ketaclinic.schedule.models import Visit
@@ -48,6 +49,7 @@ ITEM_LABELS: dict[str, str] = {
 }
 # Blood-pressure findings that mean "do not start yet", whatever the acknowledgement says.
 BP_HOLD_CODES = {"bp_preinfusion_hold", "bp_preinfusion_block", "hypertensive_emergency"}
+BP_FLAG_CODE = "bp_preinfusion_flag"
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ def latest_checkin(visit: Visit) -> CheckIn | None:
 
 def latest_baseline(visit: Visit) -> VitalSign | None:
     return (VitalSign.objects.current().filter(visit=visit, phase=Phase.BASELINE)
-            .prefetch_related("alerts").order_by("-taken_at", "-id").first())
+            .prefetch_related("alerts__acknowledged_by").order_by("-taken_at", "-id").first())
 
 
 def _fmt(moment: datetime, visit: Visit) -> str:
@@ -161,10 +163,16 @@ def readiness(visit: Visit, *, now: datetime | None = None, checkin: CheckIn | N
         alerts: list[VitalAlert] = list(base.alerts.all())
         holding = [a for a in alerts if a.code in BP_HOLD_CODES or a.severity == "critical"]
         open_alerts = [a for a in alerts if a.status == "open"]
+        # A raised BP before the start (the flag band) is acknowledged by a provider (§8.2).
+        unseen_by_provider = [a for a in alerts if a.code == BP_FLAG_CODE and a.status != "open"
+                              and not has_perm(a.acknowledged_by, visit.clinic, Perm.PRESCRIBE)]
         if holding:
             add(BASELINE_VITALS, False, " ".join(a.message for a in holding) + " " + holding[0].suggested_action)
         elif open_alerts:
             add(BASELINE_VITALS, False, "Acknowledge the alert: " + open_alerts[0].message)
+        elif unseen_by_provider:
+            add(BASELINE_VITALS, False, "A provider acknowledges the raised blood pressure before the start: "
+                + unseen_by_provider[0].message)
         else:
             add(BASELINE_VITALS, True, f"BP {base.bp_text}, HR {base.heart_rate}, SpO2 {base.spo2}%, "
                                        f"RR {base.respiratory_rate} at {_fmt(base.taken_at, visit)}.")

@@ -206,3 +206,45 @@ def test_checkin_versions_are_kept(nurse: Any, visit: Any) -> None:
     with pytest.raises(InfusionError) as exc:
         do_record_checkin(nurse, visit, weight_kg="900")
     assert exc.value.field == "weight_kg"
+
+
+def test_a_raised_bp_before_the_start_needs_a_provider_acknowledgement(nurse: Any, provider: Any,
+                                                                        visit: Any) -> None:
+    from ketaclinic.infusions.actions import do_acknowledge_alert
+    from ketaclinic.infusions.models import VitalAlert
+
+    do_take_patient(nurse, visit, visit.chair, now=at(9, 1))
+    complete_checkin(nurse, visit)
+    do_record_vitals(nurse, visit, systolic=145, diastolic=85, heart_rate=72, spo2=98, respiratory_rate=14,
+                     repeat=True, now=at(9, 20))
+    alert = VitalAlert.objects.get(code="bp_preinfusion_flag")
+    do_acknowledge_alert(nurse, alert, action_taken="rested 5 min, repeat 145/85", now=at(9, 21))
+    item = next(i for i in readiness(visit, now=at(9, 22)) if i.code == "baseline_vitals")
+    assert not item.met and "provider" in item.detail
+    do_record_vitals(nurse, visit, systolic=146, diastolic=86, heart_rate=72, spo2=98, respiratory_rate=14,
+                     repeat=True, now=at(9, 25))
+    do_acknowledge_alert(provider, VitalAlert.objects.get(status="open"), action_taken="Reviewed: proceed",
+                         now=at(9, 26))
+    assert next(i for i in readiness(visit, now=at(9, 27)) if i.code == "baseline_vitals").met
+
+
+def test_double_submits_of_events_make_one_row(nurse: Any, provider: Any, ready_visit: Any) -> None:
+    from ketaclinic.infusions.actions import (
+        do_give_rescue_medication,
+        do_record_adverse_event,
+        do_record_observation,
+    )
+    from ketaclinic.infusions.models import AdverseEvent, Observation, RescueMedication
+
+    do_record_pump_event(nurse, ready_visit, "start", now=at(9, 15))
+    for second in (0, 20):
+        moment = at(9, 30).replace(second=second)
+        do_record_observation(nurse, ready_visit, "nausea", value=2, now=moment)
+        do_record_adverse_event(nurse, ready_visit, event_type="vomiting", severity="moderate",
+                                action_taken="paused", provider_notified=provider, now=moment)
+        do_give_rescue_medication(nurse, ready_visit, drug="ondansetron", dose="4", unit="mg", route="IV",
+                                  ordered_by=provider, now=moment)
+        do_record_pump_event(nurse, ready_visit, "rate_change", rate_ml_per_h="100", reason="slower", now=moment)
+    assert Observation.objects.count() == 1 and AdverseEvent.objects.count() == 1
+    assert RescueMedication.objects.count() == 1
+    assert PumpEvent.objects.filter(kind="rate_change").count() == 1

@@ -33,6 +33,8 @@ from ketaclinic.protocol.vitals import assess_rass
 from ketaclinic.schedule.models import Visit, VisitStatus
 
 VALUE_RANGES = {ObservationKind.CADSS6: (0, CADSS6_MAX), ObservationKind.RASS: (-5, 4), ObservationKind.NAUSEA: (0, 3)}
+# The same entry by the same person within this window is a double submit, not a second event.
+DOUBLE_SUBMIT = timedelta(seconds=60)
 ROUTES = ("IV", "PO", "ODT", "IM", "SL", "IN", "inhaled")
 
 
@@ -60,6 +62,11 @@ def do_record_observation(acting_user: User, visit: Visit, kind: str, *, value: 
             raise InfusionError(f"Enter a whole number from {lo} to {hi}.", "value")
     elif not text.strip():
         raise InfusionError("Describe what you saw.", "text")
+    same: Observation | None = Observation.objects.filter(
+        visit=visit, kind=kind, value=value, text=text.strip(), entered_by=acting_user, amends__isnull=True,
+        observed_at__gte=at - DOUBLE_SUBMIT).first()
+    if same is not None:
+        return same  # a double submit
     obs = Observation.objects.create(clinic=visit.clinic, visit=visit, kind=kind, value=value, text=text.strip(),
                                      observed_at=observed_at or at, entered_by=acting_user)
     if kind == ObservationKind.RASS and value is not None:
@@ -123,6 +130,11 @@ def do_record_adverse_event(acting_user: User, visit: Visit, *, event_type: str,
     if severity != AdverseEventSeverity.MILD and provider is None:
         raise InfusionError("A moderate or worse event must be reported to a provider: choose who was told.",
                             "provider_notified")
+    same: AdverseEvent | None = AdverseEvent.objects.filter(
+        visit=visit, event_type=event_type.strip(), severity=severity, entered_by=acting_user, amends__isnull=True,
+        created_at__gte=at - DOUBLE_SUBMIT).first()
+    if same is not None:
+        return same  # a double submit
     ae = AdverseEvent.objects.create(
         clinic=visit.clinic, visit=visit, event_type=event_type.strip(), severity=severity,
         onset_at=onset_at or at, action_taken=action_taken.strip(), outcome=outcome.strip(),
@@ -187,6 +199,10 @@ def do_give_rescue_medication(acting_user: User, visit: Visit, *, drug: str, dos
         raise InfusionError("Choose the provider who ordered it.", "ordered_by")
     if adverse_event is not None and adverse_event.visit_id != visit.pk:
         raise InfusionError("That event belongs to another visit.", "adverse_event")
+    same = RescueMedication.objects.filter(visit=visit, drug=drug.strip(), dose=amount, route=route,
+                                           given_by=acting_user, created_at__gte=at - DOUBLE_SUBMIT).first()
+    if same is not None:
+        return same  # a double submit
     med = RescueMedication.objects.create(
         clinic=visit.clinic, visit=visit, adverse_event=adverse_event, drug=drug.strip(), dose=amount,
         unit=unit.strip() or "mg", route=route, given_at=given_at or at, ordered_by=ordered_by,

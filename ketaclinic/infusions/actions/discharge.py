@@ -51,6 +51,10 @@ def do_score_discharge(acting_user: User, visit: Visit, score: str, components: 
         result = assess_discharge(score, components, minutes, visit.clinic.protocol())
     except InputError as exc:
         raise InfusionError(f"{exc.message[:1].upper()}{exc.message[1:]}.", exc.field) from exc
+    same = DischargeScore.objects.filter(visit=visit, score=result.score, components=dict(result.components),
+                                         scored_by=acting_user, scored_at__gte=at - timedelta(seconds=60)).first()
+    if same is not None:
+        return same  # a double submit
     row = DischargeScore.objects.create(
         clinic=visit.clinic, visit=visit, score=result.score, components=dict(result.components), total=result.total,
         minutes_since_end=round(minutes, 1), ready=result.ready, reasons=list(result.reasons), scored_by=acting_user,

@@ -219,6 +219,9 @@ def do_record_pump_event(acting_user: User, visit: Visit, kind: str, *, rate_ml_
     if order is None:
         raise InfusionError("There is no signed dose order for this visit.")
     if kind == PumpEventKind.RATE_CHANGE:
+        if last is not None and last.kind == kind and last.rate_ml_per_h == rate and last.entered_by_id == \
+                acting_user.pk and moment - last.created_at < timedelta(seconds=60):
+            return last  # a double submit
         if rate is None or rate <= 0:
             raise InfusionError("Enter the new rate in mL/h.", "rate_ml_per_h")
         if rate > order.rate_ml_per_h:
