@@ -49,6 +49,18 @@ class CustomQuestion(models.Model):
         return [(n, str(n)) for n in range(11)]
 
 
+FLAG_LABELS = {
+    "suicidal_ideation": "Item 9: thoughts of death or self-harm",
+    "item9_unanswered": "Item 9 not answered",
+    "phq9_rise": "Rose 5+ points since last",
+    "provisional_ptsd": "At or above the PCL-5 cut-off",
+    "provisional_ptsd_dsm": "DSM-5 symptom pattern met",
+    "risk_answer": "Risk answer",
+}
+INSTRUMENT_LABELS = {"phq9": "PHQ-9", "gad7": "GAD-7", "pcl5": "PCL-5", "pain_nrs": "Pain NRS",
+                     "custom": "Clinic question"}
+
+
 class QuestionnaireResponse(models.Model):
     """One completed (or partly completed) questionnaire, scored by protocol.scoring.
 
@@ -94,6 +106,14 @@ class QuestionnaireResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument} {self.total} for {self.patient}"
+
+    @property
+    def flag_labels(self) -> list[str]:
+        return [FLAG_LABELS.get(f, f) for f in self.flags]
+
+    @property
+    def instrument_label(self) -> str:
+        return INSTRUMENT_LABELS.get(self.instrument, self.instrument)
 
     @property
     def is_amended(self) -> bool:

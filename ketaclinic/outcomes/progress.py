@@ -96,7 +96,7 @@ def score_blocks(patient: Patient, *, provider: bool, now: datetime) -> list[Cha
         svg = time_chart(points, title=title, desc=desc, y_min=0, y_max=inst.total_max, zone=zone, markers=markers,
                          bands=bands, thresholds=thresholds, y_ticks=(0, inst.total_max // 2, inst.total_max))
         table = [{"when": r.answered_at, "total": r.total, "severity": r.severity_label,
-                  "flags": r.flags, "id": r.pk, "amended": r.is_amended} for r in reversed(rows)]
+                  "flags": r.flag_labels, "id": r.pk, "amended": r.is_amended} for r in reversed(rows)]
         message = "" if provider else _patient_message([r.total or 0 for r in rows])
         blocks.append(ChartBlock(code, title, svg, table, message))
     return blocks
