@@ -137,3 +137,23 @@ def test_calendar_link_is_valid_ical_and_can_be_revoked(login: Any, anon: Any, v
     client.post(reverse("schedule:my_feed"), {"action": "revoke"})
     assert anon.get(path).status_code == 404
     assert anon.get("/schedule/feed/not-a-token.ics").status_code == 404
+
+
+@pytest.mark.django_db
+def test_my_visits_query_count_does_not_grow(login: Any, front_desk: Any, course: Any, chairs: Any, clinic: Any,
+                                             at: Any, patient: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(patient.user)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("schedule:my_visits")).status_code == 200
+        return len(ctx.captured_queries)
+
+    do_book_visit(front_desk, course, chairs[0], at(clinic, MONDAY, "09:00"))
+    one = count()
+    for d in range(1, 20):  # the action checks overlaps only, so one a day is fine here
+        do_book_visit(front_desk, course, chairs[0], at(clinic, MONDAY + timedelta(days=d), "09:00"))
+    assert count() == one
