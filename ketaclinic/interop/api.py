@@ -205,7 +205,9 @@ def list_vitals(request: HttpRequest, visit_id: Id, limit: LimitParam = 50, offs
     from ketaclinic.infusions.access import get_visit_for_charting
     from ketaclinic.infusions.models import VitalSign
 
-    visit = get_visit_for_charting(acting_user(request), visit_id)
+    user = acting_user(request)
+    visit = get_visit_for_charting(user, visit_id)
+    record_chart_view(user, visit.patient, "api-vitals")
     return _page(VitalSign.objects.current().filter(visit=visit).order_by("taken_at", "id"), limit, offset)
 
 
@@ -229,7 +231,9 @@ def list_observations(request: HttpRequest, visit_id: Id, limit: LimitParam = 50
     from ketaclinic.infusions.access import get_visit_for_charting
     from ketaclinic.infusions.models import Observation
 
-    visit = get_visit_for_charting(acting_user(request), visit_id)
+    user = acting_user(request)
+    visit = get_visit_for_charting(user, visit_id)
+    record_chart_view(user, visit.patient, "api-observations")
     return _page(Observation.objects.current().filter(visit=visit).order_by("observed_at", "id"), limit, offset)
 
 

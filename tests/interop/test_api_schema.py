@@ -29,6 +29,20 @@ def _load_schema() -> Any:
 schema = _load_schema()
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Any:
+    """schemathesis calls the bare WSGI app, whose request signals would close the test's
+    database connection (and its transaction) on PostgreSQL; Django's test client unhooks them too."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def token_headers(write_token: str, patient: Any, monitored_chair: Any, provider: Any,
                   front_desk: Any) -> dict[str, str]:

@@ -184,3 +184,29 @@ def test_junk_and_stray_end_markers_do_not_break_the_connection(listener, visit_
         sock.sendall(b"\r\nnoise" + FS + b"\r" + wrap(message("J1")))
         [ack] = read_acks(sock, 1)
     assert ack["code"] == "AA"
+
+
+def test_the_simulated_monitor_feed_is_filed(listener, visit_in_chair):
+    import random
+
+    from ketaclinic.interop.hl7.simulator import MonitorState, run_monitor
+
+    acks: list[str] = []
+    state = MonitorState(MONITOR_ID, random.Random(3))
+    start = timezone.now() - timedelta(minutes=30)
+    times = iter(start + timedelta(minutes=5 * n) for n in range(3))
+    asyncio.run(run_monitor("127.0.0.1", listener.port, state, count=3, interval_s=0, clock=lambda: next(times),
+                            on_ack=lambda cid, code, latency: acks.append(code)))
+    assert acks == ["AA", "AA", "AA"]
+    readings = list(VitalSign.objects.order_by("taken_at").values_list("systolic", flat=True))
+    assert len(readings) == 3 and all(90 < s < 180 for s in readings)
+
+
+def test_the_commands_refuse_an_unknown_clinic():
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No clinic"):
+        call_command("run_mllp_listener", "--clinic", "nowhere", "--port", "0")
+    with pytest.raises(CommandError, match="No clinic"):
+        call_command("simulate_monitors", "--clinic", "nowhere")

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import DatabaseError, IntegrityError, close_old_connections, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from ketaclinic.clinics.models import Clinic
@@ -121,7 +121,6 @@ class Processor:
             self._protocol_key = version
 
     def __call__(self, items: Sequence[Incoming]) -> list[str]:
-        close_old_connections()
         try:
             with transaction.atomic():
                 self._refresh_protocol()

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connections
+from django.db import close_old_connections, connections
 from django.utils import timezone
 
 from ketaclinic.interop.hl7.oru import build_ack
@@ -150,6 +150,11 @@ class Ingestor:
         await self.queue.put((Incoming(raw, peer, timezone.now()), future))
         return await future
 
+    def _process(self, items: list[Incoming]) -> list[str]:
+        """In the database thread: drop a connection the server closed, then do the batch."""
+        close_old_connections()
+        return self.process_batch(items)
+
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
@@ -158,7 +163,7 @@ class Ingestor:
                 batch.append(self.queue.get_nowait())
             items = [item for item, _ in batch]
             try:
-                acks = await loop.run_in_executor(self.executor, self.process_batch, items)
+                acks = await loop.run_in_executor(self.executor, self._process, items)
             except Exception:  # the processor answers every message itself; this is the last guard
                 log.exception("MLLP batch failed")
                 acks = [_generic_ack("AE", "Temporary error storing the message; please send it again.")
