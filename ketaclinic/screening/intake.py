@@ -6,6 +6,7 @@ and returns the cleaned data plus field errors; what was typed is kept either wa
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,6 +165,8 @@ def clean_section(section: Section, post: QueryDict) -> tuple[dict[str, Any], di
             try:
                 value = float(raw.replace(",", "."))
             except ValueError:
+                value = math.nan
+            if not math.isfinite(value):  # "nan", "inf" parse as floats but are not answers
                 errors[f.name] = "Please enter a number."
                 continue
             if (f.lo is not None and value < f.lo) or (f.hi is not None and value > f.hi):

@@ -166,3 +166,17 @@ def test_a_mail_server_failure_keeps_the_request_and_it_can_be_sent_again(
         client.post(reverse("screening:clearance_resend", args=[clearance.pk]))
     clearance.refresh_from_db()
     assert clearance.emailed_at is not None and len(smtp_server.to("home@example.org")) == 1
+
+
+def test_a_deferred_patient_updates_and_sends_again(login: Any, patient: Any, provider: Any) -> None:
+    submitted(patient, bp=(168, 98))
+    _decide(login(provider), patient, decision="defer", reason="Recheck BP at the clinic")
+    client = login(patient.user)
+    page = client.get(reverse("screening:intake")).content.decode()
+    assert "Send my health history" in page
+    client.post(reverse("screening:add_vitals", args=[patient.pk]), {"systolic": "132", "diastolic": "84"})
+    assert client.post(reverse("screening:submit", args=[patient.pk])).status_code == 302
+    assert case_of(patient).status == CaseStatus.READY
+    latest = patient.eligibility_assessments.order_by("-version").first()
+    assert latest.inputs["blood_pressure"] == {"systolic": 132, "diastolic": 84}
+    assert "blood_pressure_hold" not in {f["code"] for f in latest.findings}
