@@ -66,3 +66,16 @@ def own_follow_up(user: Any, follow_up_id: int) -> FollowUp:
 def get_follow_up_for_charting(user: Any, follow_up_id: int) -> FollowUp:
     return get_object_or_404(FollowUp.objects.filter(visit__in=visits_for_charting(user)).select_related(
         "visit__patient"), pk=follow_up_id)
+
+
+def own_recent_discharged_visit(user: Any, visit_id: int) -> Visit:
+    """The signed-in patient's own discharged visit (for their after-care sheet); else Http404."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    return get_object_or_404(Visit.objects.select_related("patient", "clinic"), pk=visit_id, patient__user=user,
+                             status=VisitStatus.DISCHARGED)
+
+
+def latest_discharged_visit(patient: Any, since: Any) -> Visit | None:
+    return (Visit.objects.filter(patient=patient, status=VisitStatus.DISCHARGED, status_changed_at__gte=since)
+            .order_by("-status_changed_at").first())

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from ketaclinic.accounts.roles import Perm, has_perm
-from ketaclinic.infusions.access import current_visit_in_chair
+from ketaclinic.infusions.access import current_visit_in_chair, latest_discharged_visit
 from ketaclinic.infusions.models import FollowUp
 from ketaclinic.web.panels import register_panel
 
 FLAGGED_SHOWN = 20
+AFTERCARE_SHOWN_FOR = timedelta(days=2)  # the after-care sheet stays on the home screen for two days
 
 
 @register_panel("patient", order=5)
@@ -22,14 +24,17 @@ def patient_in_visit_panel(request: HttpRequest, clinic: Any, patient: Any = Non
 
     if patient is None:
         return None
+    now = timezone.now()
     visit = current_visit_in_chair(patient)
     follow_up = (FollowUp.objects.filter(visit__patient=patient, answered_at__isnull=True,
-                                         due_at__lte=timezone.now()).order_by("-due_at").first())
-    if visit is None and follow_up is None:
+                                         due_at__lte=now).order_by("-due_at").first())
+    went_home = latest_discharged_visit(patient, now - AFTERCARE_SHOWN_FOR) if visit is None else None
+    if visit is None and follow_up is None and went_home is None:
         return None
     open_call = visit.call_requests.filter(answered_at__isnull=True).first() if visit else None
     return render_to_string("infusions/panels/patient_visit.html",
-                            {"visit": visit, "follow_up": follow_up, "open_call": open_call, "clinic": clinic},
+                            {"visit": visit, "follow_up": follow_up, "open_call": open_call, "clinic": clinic,
+                             "went_home": went_home},
                             request=request)
 
 

@@ -96,3 +96,14 @@ def test_the_patient_chart_lists_infusions_for_clinical_staff(login: Any, nurse:
     url = reverse("patients:chart", args=[patient.pk])
     assert "printable record" in login(nurse).get(url).content.decode()
     assert "printable record" not in login(front_desk).get(url).content.decode()
+
+
+def test_the_patient_reads_their_aftercare_sheet_after_going_home(login: Any, patient: Any, other_patient: Any,
+                                                                  nurse: Any, follow_up: Any) -> None:
+    home = login(patient.user).get("/").content.decode()
+    assert "Read your after-care sheet again" in home
+    url = reverse("infusions:my_aftercare", args=[follow_up.visit_id])
+    sheet = login(patient.user).get(url).content.decode()
+    assert "Do not drive" in sheet and "988" in sheet and "911" in sheet
+    assert login(other_patient.user).get(url).status_code == 404
+    assert login(nurse).get(url).status_code == 404

@@ -9,8 +9,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ketaclinic.infusions import actions
-from ketaclinic.infusions.access import get_follow_up_for_charting, own_follow_up, own_visit_in_chair
+from ketaclinic.infusions.access import (
+    get_follow_up_for_charting,
+    own_follow_up,
+    own_recent_discharged_visit,
+    own_visit_in_chair,
+)
 from ketaclinic.infusions.actions.discharge import FEELING_CHOICES, FOLLOW_UP_QUESTIONS
+from ketaclinic.infusions.messages import aftercare_sections
 from ketaclinic.infusions.views.common import require_clinical_staff
 
 
@@ -53,3 +59,12 @@ def review_follow_up(request: HttpRequest, follow_up_id: int) -> HttpResponse:
     item = get_follow_up_for_charting(request.user, follow_up_id)
     actions.do_review_follow_up(request.user, item)  # type: ignore[arg-type]
     return redirect("web:home")
+
+
+@login_required
+def my_aftercare(request: HttpRequest, visit_id: int) -> HttpResponse:
+    """The patient's own after-care sheet for a visit they were discharged from."""
+    visit = own_recent_discharged_visit(request.user, visit_id)
+    return render(request, "infusions/aftercare.html", {"visit": visit, "patient": visit.patient,
+                                                        "clinic": visit.clinic,
+                                                        "sections": aftercare_sections(visit.clinic)})
