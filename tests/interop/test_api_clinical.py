@@ -123,3 +123,26 @@ def test_list_endpoints_have_bounded_query_counts(api, read_token, clinic, provi
         book_visit(make_patient(clinic), chair, provider, front_desk, status="booked",
                    starts_at=base + timedelta(hours=5 * n))
     assert counts() == one
+
+
+def test_patients_and_visits_for_people(login, anon, patient, other_patient, nurse, front_desk, admin_user,
+                                        other_clinic_nurse, visit_in_chair):
+    def names(client: Any) -> set[str]:
+        return {p["last_name"] for p in client.get("/api/patients").json()["items"]}
+
+    assert names(login(nurse)) == names(login(front_desk)) == {"Reyes", "Blake"}
+    assert names(login(patient.user)) == {"Reyes"}
+    assert names(login(other_clinic_nurse)) == names(login(admin_user)) == set()
+    assert login(other_patient.user).get(f"/api/patients/{patient.pk}").status_code == 404
+    assert login(other_patient.user).get(f"/api/visits/{visit_in_chair.pk}").status_code == 404
+    assert login(patient.user).get(f"/api/visits/{visit_in_chair.pk}").status_code == 200
+    assert login(other_clinic_nurse).get(f"/api/visits/{visit_in_chair.pk}").status_code == 404
+    response = anon.get("/api/patients")
+    assert response.status_code == 401 and response.json() == {"detail": "Unauthorized"}
+
+
+def test_a_patient_session_cannot_register_patients(login, patient):
+    body = {"first_name": "A", "last_name": "B", "date_of_birth": "1990-01-01", "sex_at_birth": "female"}
+    response = login(patient.user).post("/api/patients", json.dumps(body), content_type="application/json")
+    assert response.status_code == 403
+    assert "registering patients" in response.json()["detail"]
