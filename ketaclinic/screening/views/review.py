@@ -180,6 +180,7 @@ def clearance_letter(request: HttpRequest, clearance_id: int) -> HttpResponse:
     """The printable letter."""
     require_staff(request)
     clearance = get_clearance_for_user(request.user, clearance_id)
+    record_chart_view(request.user, clearance.patient, "clearance letter")  # type: ignore[arg-type]
     return render(request, "screening/clearance_letter.html", {"clearance": clearance, "patient": clearance.patient})
 
 
