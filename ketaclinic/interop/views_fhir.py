@@ -31,6 +31,7 @@ from ketaclinic.patients.access import get_patient_for_user, patients_visible_to
 from ketaclinic.patients.actions import DuplicatePatient, record_chart_view
 
 FHIR_JSON = "application/fhir+json"
+MAX_ID = 2**63 - 1
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 
@@ -100,6 +101,8 @@ def capability_statement(request: HttpRequest) -> HttpResponse:
 @require_GET
 def patient_everything(request: HttpRequest, caller: Caller, patient_id: int) -> HttpResponse:
     """GET /fhir/Patient/{id}/$everything: the patient's whole record as a searchset Bundle."""
+    if patient_id > MAX_ID:  # would overflow the database's integer
+        raise Http404
     patient = get_patient_for_user(caller.user, patient_id, perm=Perm.VIEW_CLINICAL)
     record_chart_view(caller.user, patient, "fhir-everything")
     return fhir_response(patient_bundle(patient, base_url=_base_url(request)))

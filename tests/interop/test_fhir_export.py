@@ -148,6 +148,14 @@ def test_a_revoked_or_foreign_token_gets_an_operation_outcome(api, patient, othe
     assert api.get(url, **bearer(other_clinic_token)).status_code == 404
 
 
+def test_huge_ids_are_not_found(api, read_token, login, admin_user, nurse):
+    huge = 2**70
+    response = api.get(f"/fhir/Patient/{huge}/$everything", **bearer(read_token))
+    assert response.status_code == 404 and response.json()["resourceType"] == "OperationOutcome"
+    assert login(admin_user).post(f"/integrations/api-tokens/{huge}/revoke/").status_code == 404
+    assert login(nurse).get(f"/integrations/monitor-inbox/{huge}/").status_code == 404
+
+
 def test_capability_statement(api):
     body = api.get("/fhir/metadata").json()
     assert body["resourceType"] == "CapabilityStatement" and body["fhirVersion"] == "4.0.1"
