@@ -107,7 +107,6 @@ def build_day_model(
     cap: npt.NDArray[np.int32],
     *,
     with_cuts: bool = True,
-    packing: bool = False,
     fill: float = 1.0,
     cache: dict[tuple[object, ...], int] | None = None,
 ) -> DayModel:
@@ -202,8 +201,6 @@ def build_day_model(
     if with_cuts:
         windows = _windows(instance, slots, fixed_by_day)
         _add_cuts(m, instance, y, ubs, windows, cap, fill, {} if cache is None else cache)
-    if packing:
-        _add_packing(m, instance, slots, y, ubs, fixed, cap)
 
     weight = cp_model.LinearExpr.weighted_sum(list(x.values()), [courses[c].weight for c in x])
     return DayModel(m, x, y, z, keep, ubs, weight, instance.move_penalty, impossible)
@@ -268,64 +265,3 @@ def _add_cuts(
                     if demand > limit:
                         m.add(sum(weights[p] * y[cid][day.day] for p, cids in groups.items() for cid in cids) <= limit)
 
-
-def _add_packing(
-    m: cp_model.CpModel,
-    instance: Instance,
-    slots: dict[str, CourseSlots],
-    y: dict[str, dict[int, cp_model.IntVar]],
-    ubs: dict[str, dict[int, int]],
-    fixed: dict[str, dict[int, int]],
-    cap: npt.NDArray[np.int32],
-) -> None:
-    """Each day's load must pack exactly, up to the order of interchangeable visits.
-
-    Courses whose visits that day share phases and allowed starts form a type; `n[type, t]`
-    counts the type's visits starting at t. At every start at most #chairs visits overlap and
-    at every infusion start or shift change the infusions fit the nurse profile; locked visits
-    are constant load. Any plan's day maps to such counts, so this stays a relaxation; it only
-    forgets the minimum gap between visits on consecutive days."""
-    courses = {c.id: c for c in instance.courses}
-    chairs = len(instance.chairs)
-    locked: dict[int, list[tuple[int, Phases]]] = defaultdict(list)
-    locked_count: dict[tuple[str, int], int] = defaultdict(int)
-    for cid, visits in fixed.items():
-        for start in visits.values():
-            locked[start // DAY].append((start, courses[cid].phases))
-            locked_count[(cid, start // DAY)] += 1
-    for day in instance.open_days:
-        d = day.day
-        types: dict[tuple[Phases, tuple[int, ...]], list[cp_model.LinearExprT]] = defaultdict(list)
-        size: dict[tuple[Phases, tuple[int, ...]], int] = defaultdict(int)
-        for cid, yc in y.items():
-            if d not in yc:
-                continue
-            starts = tuple(slots[cid].starts.get(d, ()))
-            extra = locked_count.get((cid, d), 0)
-            if not starts:
-                continue
-            key = (courses[cid].phases, starts)
-            types[key].append(yc[d] - extra)
-            size[key] += ubs[cid][d] - extra
-        if not types:
-            continue
-        cells: list[tuple[cp_model.LinearExprT, int, Phases]] = []
-        for (ph, starts), exprs in types.items():
-            top = min(size[(ph, starts)], chairs)
-            n = [m.new_int_var(0, top, f"n_{d}_{len(cells)}_{i}") for i in range(len(starts))]
-            m.add(sum(n) == sum(exprs))
-            cells.extend((v, t, ph) for v, t in zip(n, starts, strict=True))
-        consts = [(1, t, ph) for t, ph in locked.get(d, [])]
-        allc: list[tuple[cp_model.LinearExprT | int, int, Phases]] = [*cells, *consts]
-        for tau in sorted({t for _, t, _ in allc}):
-            covering = [v for v, t, ph in allc if t <= tau < t + ph.total]
-            if len(covering) > 1:
-                m.add(sum(covering) <= chairs)
-        lo = min(t + ph.checkin for _, t, ph in allc)
-        hi = max(t + ph.checkin + ph.infusion for _, t, ph in allc)
-        points = {t + ph.checkin for _, t, ph in allc}
-        points.update(int(p) for p in np.flatnonzero(np.diff(cap[lo:hi])) + lo + 1)
-        for tau in sorted(points):
-            covering = [v for v, t, ph in allc if t + ph.checkin <= tau < t + ph.checkin + ph.infusion]
-            if covering:
-                m.add(sum(covering) <= int(cap[tau]))
