@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextvars
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
@@ -55,7 +56,9 @@ def record_event(
         if clinic is None and patient is not None:
             clinic = patient.clinic
         event = AuditEvent(
-            at=at or timezone.now(),
+            # Normalised so the hash computed now equals the hash of the row read back later:
+            # the database returns UTC datetimes and JSON-native details.
+            at=(at or timezone.now()).astimezone(UTC),
             actor=real_actor,
             actor_label=real_actor.email if real_actor is not None else "anonymous",
             clinic=clinic,
@@ -67,7 +70,7 @@ def record_event(
             object_type=type(obj).__name__ if obj is not None else "",
             object_id=str(getattr(obj, "pk", "") or "") if obj is not None else "",
             ip=current_ip.get(),
-            details=details or {},
+            details=json.loads(json.dumps(details or {}, default=str)),
             prev_hash=last or GENESIS,
         )
         event.hash = event.compute_hash()

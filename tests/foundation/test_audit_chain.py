@@ -60,3 +60,14 @@ def test_events_keep_names_in_plain_columns(chain: list[AuditEvent], nurse: Any,
     assert event.actor_label == nurse.email
     assert event.patient_label == patient.display_name
     assert event.clinic_ref == patient.clinic_id
+
+
+def test_rows_written_with_local_times_and_rich_details_still_verify(clinic: Any, nurse: Any) -> None:
+    from datetime import datetime
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    local = datetime(2027, 3, 14, 9, 30, tzinfo=ZoneInfo("America/New_York"))
+    record_event(nurse, "DOSE_ORDERED", clinic=clinic, at=local,
+                 details={"mg": Decimal("40.00"), "at": local, 3: ("a", "b")})
+    assert first_chain_break() is None
