@@ -7,6 +7,7 @@ Colours come from outcomes.css classes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -49,6 +50,14 @@ class Threshold:
     label: str
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _text(value: object) -> str:
+    """Escaped text without the control characters XML forbids (SVG must stay well-formed)."""
+    return str(escape(_CONTROL.sub("", str(value))))
+
+
 def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
@@ -76,13 +85,13 @@ def time_chart(points: Sequence[Point], *, title: str, desc: str, y_min: float, 
 
     parts = [f'<svg class="chart" viewBox="0 0 {W} {H}" width="100%" role="img" '
              f'aria-labelledby="chart-t{uid} chart-d{uid}" preserveAspectRatio="xMidYMid meet">',
-             f'<title id="chart-t{uid}">{escape(title)}</title><desc id="chart-d{uid}">{escape(desc)}</desc>']
+             f'<title id="chart-t{uid}">{_text(title)}</title><desc id="chart-d{uid}">{_text(desc)}</desc>']
     for band in bands:
         top, bottom = y(band.hi + 0.5 if band.hi < y_max else band.hi), y(band.lo - 0.5 if band.lo > y_min else band.lo)
-        parts.append(f'<rect class="band {escape(band.css)}" x="{LEFT}" y="{top:.1f}" width="{plot_w}" '
-                     f'height="{max(bottom - top, 0):.1f}"><title>{escape(band.label)}</title></rect>')
+        parts.append(f'<rect class="band {_text(band.css)}" x="{LEFT}" y="{top:.1f}" width="{plot_w}" '
+                     f'height="{max(bottom - top, 0):.1f}"><title>{_text(band.label)}</title></rect>')
         parts.append(f'<text class="band-label" x="{W - RIGHT - 4}" y="{(top + bottom) / 2 + 4:.1f}" '
-                     f'text-anchor="end">{escape(band.label)}</text>')
+                     f'text-anchor="end">{_text(band.label)}</text>')
     parts.append(f'<line class="axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{LEFT + plot_w}" y2="{TOP + plot_h}"/>')
     parts.append(f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}"/>')
     for tick in y_ticks or (y_min, y_max):
@@ -90,12 +99,12 @@ def time_chart(points: Sequence[Point], *, title: str, desc: str, y_min: float, 
     for threshold in thresholds:
         ty = y(threshold.value)
         parts.append(f'<line class="threshold" x1="{LEFT}" y1="{ty:.1f}" x2="{LEFT + plot_w}" y2="{ty:.1f}"/>')
-        parts.append(f'<text class="threshold-label" x="{LEFT + 4}" y="{ty - 4:.1f}">{escape(threshold.label)}</text>')
+        parts.append(f'<text class="threshold-label" x="{LEFT + 4}" y="{ty - 4:.1f}">{_text(threshold.label)}</text>')
     for m in markers:
         mx = x(m.at)
         parts.append(f'<g class="marker"><line x1="{mx:.1f}" y1="{TOP}" x2="{mx:.1f}" y2="{TOP + plot_h}"/>'
-                     f'<text x="{mx:.1f}" y="{TOP + plot_h + 14}" text-anchor="middle">{escape(m.label)}</text>'
-                     f'<title>{escape(m.detail or m.label)}</title></g>')
+                     f'<text x="{mx:.1f}" y="{TOP + plot_h + 14}" text-anchor="middle">{_text(m.label)}</text>'
+                     f'<title>{_text(m.detail or m.label)}</title></g>')
     days = sorted({p.at.astimezone(zone).date() for p in points} | {m.at.astimezone(zone).date() for m in markers})
     if days:
         for day in (days[0], days[-1]) if len(days) > 1 else (days[0],):
@@ -106,11 +115,11 @@ def time_chart(points: Sequence[Point], *, title: str, desc: str, y_min: float, 
     ordered = sorted(points, key=lambda p: p.at)
     if len(ordered) > 1:
         path = " ".join(f"{x(p.at):.1f},{y(p.value):.1f}" for p in ordered)
-        parts.append(f'<polyline class="line {escape(css)}" points="{path}"/>')
+        parts.append(f'<polyline class="line {_text(css)}" points="{path}"/>')
     for p in ordered:
         local = p.at.astimezone(zone)
-        parts.append(f'<circle class="dot {escape(css)}" cx="{x(p.at):.1f}" cy="{y(p.value):.1f}" r="5">'
-                     f'<title>{local:%b} {local.day}: {escape(p.label or _fmt(p.value))}</title></circle>')
+        parts.append(f'<circle class="dot {_text(css)}" cx="{x(p.at):.1f}" cy="{y(p.value):.1f}" r="5">'
+                     f'<title>{local:%b} {local.day}: {_text(p.label or _fmt(p.value))}</title></circle>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 — every interpolated text is escaped above
 
@@ -140,7 +149,7 @@ def survival_chart(curve: Sequence[tuple[int, float]], *, title: str, desc: str,
     points.append(f"{x(max_day):.1f},{y(current):.1f}")
     parts = [f'<svg class="chart" viewBox="0 0 {W} {H}" width="100%" role="img" '
              f'aria-labelledby="chart-t{uid} chart-d{uid}">',
-             f'<title id="chart-t{uid}">{escape(title)}</title><desc id="chart-d{uid}">{escape(desc)}</desc>',
+             f'<title id="chart-t{uid}">{_text(title)}</title><desc id="chart-d{uid}">{_text(desc)}</desc>',
              f'<line class="axis" x1="{left}" y1="{TOP + plot_h}" x2="{left + plot_w}" y2="{TOP + plot_h}"/>',
              f'<line class="axis" x1="{left}" y1="{TOP}" x2="{left}" y2="{TOP + plot_h}"/>']
     for frac in (0, 0.5, 1):
