@@ -36,7 +36,8 @@ MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 
 def fhir_response(body: dict[str, Any], status: int = 200) -> HttpResponse:
-    return HttpResponse(json.dumps(body, ensure_ascii=False), content_type=FHIR_JSON, status=status)
+    # compact separators: a year of vitals is megabytes of JSON
+    return HttpResponse(json.dumps(body, separators=(",", ":")), content_type=FHIR_JSON, status=status)
 
 
 def fhir_error(status: int, code: str, text: str) -> HttpResponse:

@@ -34,6 +34,7 @@ from ketaclinic.patients.models import Patient
 
 Resource = dict[str, Any]
 
+VITAL_CATEGORY = [{"coding": [{"system": codes.OBS_CATEGORY, "code": "vital-signs", "display": "Vital Signs"}]}]
 APPOINTMENT_STATUS = {"booked": "booked", "confirmed": "booked", "arrived": "arrived", "in_chair": "checked-in",
                       "infusing": "checked-in", "recovering": "checked-in", "discharged": "fulfilled",
                       "cancelled": "cancelled", "no_show": "noshow"}
@@ -140,36 +141,35 @@ def visit_resources(patient: Patient, visit: Any) -> Iterator[Resource]:
     yield encounter
 
 
-def _vital_observation(patient: Patient, vital: Any, rid: str, code: tuple[str, str], **value: Any) -> Resource:
-    res: Resource = {
-        "resourceType": "Observation", "id": rid, "status": "final" if vital.confirmed_at else "preliminary",
-        "category": [{"coding": [coding(codes.OBS_CATEGORY, "vital-signs", "Vital Signs")]}],
-        "code": {"coding": [coding(codes.LOINC, *code)], "text": code[1]},
-        "subject": ref("Patient", str(patient.pk)),
-        "encounter": ref("Encounter", f"visit-{vital.visit_id}"),
-        "effectiveDateTime": instant(vital.taken_at),
-        **value,
-    }
-    if vital.source == "monitor":
-        res["device"] = {"display": f"Bedside monitor {vital.device_id}"}
-    return res
-
-
 def vital_resources(patient: Patient, vital: Any) -> Iterator[Resource]:
-    base = f"vital-{vital.pk}"
-    if vital.systolic is not None or vital.diastolic is not None:
-        components = []
-        for field_name, part in (("systolic", codes.SYSTOLIC), ("diastolic", codes.DIASTOLIC)):
-            value = getattr(vital, field_name)
-            if value is not None:
-                components.append({"code": {"coding": [coding(codes.LOINC, *part)]},
-                                   "valueQuantity": _qty(value, "mm[Hg]")})
-        yield _vital_observation(patient, vital, f"{base}-bp", codes.BP_PANEL, component=components)
+    """Observations of one vital-sign set (`vital`: a VitalSign, or a row from `vitals_of`).
+
+    Hot path of a large export (thousands of sets): the parts shared by every Observation of
+    the set are built once.
+    """
+    get = vital.get if isinstance(vital, dict) else vital.__dict__.get
+    base = f"vital-{get('id')}"
+    shared: Resource = {
+        "status": "final" if get("confirmed_at") else "preliminary",
+        "category": VITAL_CATEGORY,
+        "subject": ref("Patient", str(patient.pk)),
+        "encounter": ref("Encounter", f"visit-{get('visit_id')}"),
+        "effectiveDateTime": instant(get("taken_at")),
+    }
+    if get("source") == "monitor":
+        shared["device"] = {"display": f"Bedside monitor {get('device_id')}"}
+    systolic, diastolic = get("systolic"), get("diastolic")
+    if systolic is not None or diastolic is not None:
+        components = [{"code": {"coding": [coding(codes.LOINC, *part)]}, "valueQuantity": _qty(value, "mm[Hg]")}
+                      for part, value in ((codes.SYSTOLIC, systolic), (codes.DIASTOLIC, diastolic))
+                      if value is not None]
+        yield {"resourceType": "Observation", "id": f"{base}-bp", **shared,
+               "code": {"coding": [coding(codes.LOINC, *codes.BP_PANEL)]}, "component": components}
     for field_name, (code, display, unit) in codes.VITAL_LOINC.items():
-        value = getattr(vital, field_name)
+        value = get(field_name)
         if value is not None:
-            yield _vital_observation(patient, vital, f"{base}-{field_name.replace('_', '')}", (code, display),
-                                     valueQuantity=_qty(value, unit))
+            yield {"resourceType": "Observation", "id": f"{base}-{field_name.replace('_', '')}", **shared,
+                   "code": {"coding": [coding(codes.LOINC, code, display)]}, "valueQuantity": _qty(value, unit)}
 
 
 def _qty(value: Any, unit: str) -> dict[str, Any]:

@@ -26,10 +26,16 @@ def visits_of(patient: Patient) -> list[Any]:
     return list(patient.visits.select_related("chair", "course").order_by("starts_at", "id"))
 
 
-def vitals_of(patient: Patient) -> Iterator[Any]:
+VITAL_COLUMNS = ("id", "visit_id", "taken_at", "confirmed_at", "source", "device_id", "systolic", "diastolic",
+                 "heart_rate", "spo2", "respiratory_rate", "temperature_c")
+
+
+def vitals_of(patient: Patient) -> Iterator[dict[str, Any]]:
+    """Current vital-sign sets as plain rows (a year of visits is thousands: no model instances)."""
     from ketaclinic.infusions.models import VitalSign
 
-    return VitalSign.objects.current().filter(visit__patient=patient).order_by("taken_at", "id").iterator(2000)
+    return (VitalSign.objects.current().filter(visit__patient=patient).order_by("taken_at", "id")
+            .values(*VITAL_COLUMNS).iterator(2000))
 
 
 def dose_orders_of(patient: Patient) -> list[Any]:
