@@ -39,8 +39,9 @@ def test_the_queue_runs_the_same_queries_for_1_and_20_patients(login: Any, clini
     assert one == twenty
     # Fixed: session, user, OTP device, the middlewares' and base template's membership/clinic look-ups
     # (about 13), then the queue's own: count, page of cases with patient and two subqueries
-    # (latest rules result, open flags), new self-referrals, and the session save.
-    assert twenty == (19, 19)
+    # (latest rules result, open flags), new self-referrals, open review flags (clinical staff only),
+    # and the session save.
+    assert twenty == (20, 19)
 
 
 def test_the_queue_filters_by_status(login: Any, submitted_patient: Any, other_patient: Any, provider: Any) -> None:
@@ -75,3 +76,18 @@ def test_the_patient_panel_steps_aside_once_treatment_starts(login: Any, approve
     do_set_patient_stage(None, approved_patient, "induction")
     body = login(approved_patient.user).get(reverse("web:home")).content.decode()
     assert "Your screening" not in body
+
+
+def test_flags_of_patients_in_treatment_are_listed_for_clinical_staff(login: Any, clinic: Any, provider: Any,
+                                                                      front_desk: Any) -> None:
+    from ketaclinic.patients.actions import do_set_patient_stage
+    from tests.screening.conftest import fill_intake
+
+    p = make_patient(clinic, first_name="Ines", last_name="Berg")
+    do_set_patient_stage(None, p, "induction")
+    fill_intake(p.user, p)
+    actions.do_run_eligibility(provider, p)
+    actions.do_rerun_eligibility(p.user, p, reason="update", changes={"conditions": ["glaucoma"]})
+    body = login(provider).get(reverse("screening:queue")).content.decode()
+    assert "Open review flags (1)" in body and "Ines Berg" in body
+    assert "Open review flags (" not in login(front_desk).get(reverse("screening:queue")).content.decode()

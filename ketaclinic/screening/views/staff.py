@@ -62,9 +62,15 @@ def queue(request: HttpRequest) -> HttpResponse:
     can_register = has_perm(request.user, clinic, Perm.REGISTER_PATIENTS)
     self_referrals = (list(SelfReferral.objects.filter(clinic=clinic, status=SelfReferral.Status.NEW)[:50])
                       if can_register else [])
+    clinical = has_perm(request.user, clinic, Perm.VIEW_CLINICAL)
+    # Patients already in treatment have no open screening case; their flags are listed on their own.
+    open_flag_rows = (list(ReviewFlag.objects.filter(clinic=clinic, resolved_at__isnull=True)
+                           .select_related("patient", "visit").order_by("created_at", "id")[:100])
+                      if clinical else [])
     return render(request, "screening/queue.html", {
+        "open_flag_rows": open_flag_rows,
         "clinic": clinic, "page": page, "show": show, "q": query, "filters": FILTERS,
-        "clinical": has_perm(request.user, clinic, Perm.VIEW_CLINICAL), "can_register": can_register,
+        "clinical": clinical, "can_register": can_register,
         "self_referrals": self_referrals,
         "fill_allowed": can_register or has_perm(request.user, clinic, Perm.CHART),
     })
