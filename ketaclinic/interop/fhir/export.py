@@ -12,7 +12,7 @@ Observations), and one Provenance naming the clinic as the source.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -147,7 +147,7 @@ def vital_resources(patient: Patient, vital: Any) -> Iterator[Resource]:
     Hot path of a large export (thousands of sets): the parts shared by every Observation of
     the set are built once.
     """
-    get = vital.get if isinstance(vital, dict) else vital.__dict__.get
+    get: Callable[[str], Any] = vital.get if isinstance(vital, dict) else vital.__dict__.get
     base = f"vital-{get('id')}"
     shared: Resource = {
         "status": "final" if get("confirmed_at") else "preliminary",
