@@ -112,8 +112,13 @@ def proposal_view(request: HttpRequest, proposal_id: int) -> HttpResponse:
              "start": p.starts_at.astimezone(zone).strftime("%H:%M"), "chair": str(p.chair.pk)}
             for p in item["placements"]]
     placed = [i for i in items if i["placements"]]
+    # The optimizer's bound counts booked visits too (each is a fixed one-visit course).
+    occupants = sum(1 for c in proposal.instance.get("courses", []) if str(c.get("id", "")).startswith("V"))
+    keys = proposal.waiting.get("courses", {})
     return render(request, "schedule/proposal.html", {
-        "clinic": clinic, "proposal": proposal, "placed": placed,
+        "clinic": clinic, "proposal": proposal, "placed": placed, "waiting_count": len(keys),
+        "placed_count": sum(1 for k in keys if any(a["course"] == k for a in proposal.plan.get("assignments", []))),
+        "bound": max(0, int(proposal.plan.get("bound", 0)) - occupants),
         "unplaced": [i for i in items if not i["placements"]], "chairs": chairs,
         "skipped": proposal.waiting.get("skipped", []),
         "status_code": 400 if errors else 200,

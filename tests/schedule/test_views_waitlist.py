@@ -45,6 +45,7 @@ def test_propose_then_accept_a_course(login: Any, chairs: Any, course: Any, othe
     assert response.status_code == 302 and response["Location"] == reverse("schedule:proposal", args=[proposal.pk])
     page = client.get(response["Location"]).content.decode()
     assert "Book this course" in page and "Reyes" in page
+    assert "It placed 2 of the 2 waiting courses" in " ".join(page.split())
     plan = [a for a in proposal.plan["assignments"] if a["course"] == f"K{course.pk}"]
     data: dict[str, Any] = {"course": course.pk}
     for i, a in enumerate(plan):
@@ -170,3 +171,16 @@ def test_a_shift_added_twice_is_kept_once_and_overlaps_are_refused(login: Any, c
     response = client.post(reverse("schedule:shift_add"), {**data, "start": "11:00", "end": "15:00"})
     assert response.status_code == 400 and "overlaps" in response.content.decode()
     assert NurseShift.objects.count() == before + 1
+
+
+@pytest.mark.django_db
+def test_cpsat_proposal_states_its_proven_bound_on_waiting_courses(login: Any, chairs: Any, course: Any,
+                                                                   other_course: Any, front_desk: Any,
+                                                                   clinic: Any, at: Any, provider: Any) -> None:
+    third = do_create_course(provider, make_patient(clinic), indication_code="F33.2", earliest_on=MONDAY)
+    do_book_visit(front_desk, third, chairs[0], at(clinic, MONDAY, "09:00"))  # a booked visit: not counted
+    client = login(front_desk)
+    client.post(reverse("schedule:propose"), {"method": "cpsat"})
+    page = " ".join(client.get(reverse("schedule:proposal", args=[Proposal.objects.get().pk])).content.decode()
+                    .split())
+    assert "It placed 2 of the 2 waiting courses; no plan can place more than 2." in page
