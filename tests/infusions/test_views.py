@@ -118,3 +118,13 @@ def test_the_cs_log_is_for_clinical_staff(login: Any, nurse: Any, front_desk: An
     assert login(front_desk).get(url).status_code == 404
     assert login(patient.user).get(url).status_code == 404
     assert anon.get(url).status_code == 302
+
+
+def test_the_pump_form_offers_only_what_is_possible_now(login: Any, nurse: Any, ready_visit: Any) -> None:
+    url = reverse("infusions:visit", args=[ready_visit.pk])
+    before = login(nurse).get(url).content.decode()
+    assert '<option value="start"' in before and '<option value="stop"' not in before
+    do_record_pump_event(nurse, ready_visit, "start", now=at(9, 15))
+    running = login(nurse).get(url).content.decode()
+    assert '<option value="start"' not in running and '<option value="pause"' in running
+    assert '<option value="stop"' in running and '<option value="resume"' not in running

@@ -24,7 +24,7 @@ from ketaclinic.infusions import forms as f
 from ketaclinic.infusions.access import get_visit_for_charting, get_vital_for_charting
 from ketaclinic.infusions.actions.checkin import CHECKIN_FIELDS
 from ketaclinic.infusions.actions.discharge import discharge_blockers, infusion_ended_at
-from ketaclinic.infusions.actions.dose import start_blockers
+from ketaclinic.infusions.actions.dose import ALLOWED_AFTER, start_blockers
 from ketaclinic.infusions.models import (
     AdverseEvent,
     ControlledSubstanceEntry,
@@ -32,6 +32,7 @@ from ketaclinic.infusions.models import (
     DoseOrder,
     Observation,
     PumpEvent,
+    PumpEventKind,
     RescueMedication,
     VitalAlert,
     VitalSign,
@@ -81,6 +82,16 @@ def _checkin_form(visit: Visit, form: f.CheckInForm | None) -> f.CheckInForm:
     return form
 
 
+def _pump_form(form: f.PumpForm | None, events: list[PumpEvent]) -> f.PumpForm:
+    """Offer only the pump events possible now (start first; then pause, rate change or stop …)."""
+    form = form or f.PumpForm()
+    allowed = ALLOWED_AFTER[events[-1].kind if events else None]
+    field = form.fields["kind"]
+    assert isinstance(field, forms.ChoiceField)  # noqa: S101 — declared as a ChoiceField
+    field.choices = [(k, label) for k, label in PumpEventKind.choices if k in allowed]
+    return form
+
+
 def visit_context(request: HttpRequest, visit: Visit, **bound: Any) -> dict[str, Any]:
     now = timezone.now()
     clinic = visit.clinic
@@ -114,7 +125,7 @@ def visit_context(request: HttpRequest, visit: Visit, **bound: Any) -> dict[str,
                        .order_by("status", "-raised_at")),
         "ack_form": f.AckForm(),
         "order": order, "pump_events": events, "course": pump_course(order, events, now),
-        "pump_form": bound.get("pump_form") or f.PumpForm(),
+        "pump_form": _pump_form(bound.get("pump_form"), events),
         "observations": list(Observation.objects.current().filter(visit=visit).select_related("entered_by")),
         "observation_form": bound.get("observation_form") or f.ObservationForm(),
         "adverse_events": adverse,
