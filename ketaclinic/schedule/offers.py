@@ -32,13 +32,18 @@ class OfferGone(ValueError):
 
 
 def plan_for_offer(course: TreatmentCourse, offer: SlotOffer) -> list[Placement] | None:
-    """The whole plan `course` would get by taking `offer`, or None if it does not fit."""
+    """The whole plan `course` would get by taking `offer`, or None if it does not fit.
+
+    Offers go to patients, so the patient's stated availability is a hard rule here.
+    """
     if course.planned_visits == 1:
-        placement = [Placement(offer.chair, offer.starts_at)]
-        return None if blocking(check_course_plan(course, placement)) or \
-            any(p.rule == "availability" for p in check_course_plan(course, placement)) else placement
-    plan = plan_course_around(course, offer.chair, offer.starts_at)
-    if plan is None or blocking(check_course_plan(course, plan)):
+        plan: list[Placement] | None = [Placement(offer.chair, offer.starts_at)]
+    else:
+        plan = plan_course_around(course, offer.chair, offer.starts_at)
+    if plan is None:
+        return None
+    problems = check_course_plan(course, plan)
+    if blocking(problems) or any(p.rule == "availability" for p in problems):
         return None
     return plan
 

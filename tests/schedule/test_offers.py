@@ -145,3 +145,14 @@ def test_two_patients_accepting_at_once_one_gets_it(front_desk: Any, provider: A
         t.join()
     assert outcomes.count("won") == 1 and len(outcomes) == 4
     assert Visit.objects.filter(starts_at=visit.starts_at, status=VisitStatus.BOOKED).count() == 1
+
+
+@pytest.mark.django_db
+def test_an_offer_never_goes_to_someone_who_cannot_come_that_day(front_desk: Any, provider: Any, course: Any,
+                                                                 chairs: Any, clinic: Any, at: Any) -> None:
+    visit = do_book_visit(front_desk, course, chairs[0], at(clinic, MONDAY + timedelta(days=2), "10:00"))  # Wed
+    tue_thu = make_patient(clinic)
+    do_create_course(provider, tue_thu, indication_code="F33.1", earliest_on=MONDAY)
+    do_set_availability(tue_thu.user, tue_thu, weekdays=[1, 3], from_time=time(8), until_time=time(18))
+    do_cancel_visit(front_desk, visit, reason="x")
+    assert not SlotOffer.objects.exists()
