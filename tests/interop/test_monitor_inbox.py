@@ -81,3 +81,20 @@ def test_home_panels(login, nurse, admin_user, front_desk, clinic):
     assert "Bedside monitor messages" not in login(front_desk).get("/").content.decode()
     assert "Manage API tokens" in login(admin_user).get("/").content.decode()
     assert "Manage API tokens" not in login(nurse).get("/").content.decode()
+
+
+def test_a_database_failure_answers_resend_and_stores_nothing(clinic, visit_in_chair, monkeypatch):
+    from django.db import OperationalError
+
+    from ketaclinic.infusions.models import VitalSign
+    from tests.interop.conftest import MONITOR_ID
+
+    def broken(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(MonitorMessage.objects, "create", broken)
+    text = build_oru(device_id=MONITOR_ID, control_id="DB1", readings={"heart_rate": 70},
+                     taken_at=timezone.now() - timedelta(seconds=10))
+    [ack] = Processor(clinic.pk)([Incoming(text.encode(), "x", timezone.now())])
+    assert "MSA|AE|DB1|Temporary error" in ack
+    assert not VitalSign.objects.exists()
