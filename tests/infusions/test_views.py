@@ -128,3 +128,28 @@ def test_the_pump_form_offers_only_what_is_possible_now(login: Any, nurse: Any, 
     running = login(nurse).get(url).content.decode()
     assert '<option value="start"' not in running and '<option value="pause"' in running
     assert '<option value="stop"' in running and '<option value="resume"' not in running
+
+
+def test_record_level_urls_refuse_other_clinics_and_patients(login: Any, nurse: Any, other_clinic_nurse: Any,
+                                                             patient: Any, anon: Any, charted: Any) -> None:
+    from ketaclinic.infusions.models import AdverseEvent, VitalAlert
+
+    vital = VitalSign.objects.filter(visit=charted).last()
+    alert = VitalAlert.objects.filter(visit=charted).first()
+    event = AdverseEvent.objects.filter(visit=charted).first()
+    assert vital is not None and alert is not None and event is not None
+    urls = [reverse("infusions:amend_vitals", args=[vital.pk]), reverse("infusions:confirm_vitals", args=[vital.pk]),
+            reverse("infusions:ack_alert", args=[alert.pk]),
+            reverse("infusions:amend_adverse_event", args=[event.pk])]
+    data = {"action_taken": "x", "reason": "x", "systolic": "120", "outcome": "x"}
+    for user in (other_clinic_nurse, patient.user):
+        for url in urls:
+            assert login(user).post(url, data).status_code == 404, (user, url)
+    for url in urls:
+        assert anon.post(url, data).status_code == 302
+    alert.refresh_from_db()
+    assert alert.status == "open" and VitalSign.objects.filter(visit=charted).count() == 2
+    assert login(nurse).post(reverse("infusions:ack_alert", args=[alert.pk]), {"action_taken": "rechecked"}
+                             ).status_code == 302
+    alert.refresh_from_db()
+    assert alert.status == "acknowledged"
