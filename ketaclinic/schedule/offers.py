@@ -18,7 +18,7 @@ from django.utils import timezone
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Perm, has_perm
 from ketaclinic.audit.log import record_event
-from ketaclinic.courses.models import TreatmentCourse
+from ketaclinic.courses.models import CourseStatus, TreatmentCourse
 from ketaclinic.schedule.actions import RuleBroken, SlotTaken, do_book_course
 from ketaclinic.schedule.models import OfferStatus, SlotOffer, SlotOfferRecipient, Visit
 from ketaclinic.schedule.planning import plan_course_around, waiting_courses
@@ -148,7 +148,8 @@ def do_withdraw_offer(acting_user: User, offer: SlotOffer, *, now: datetime | No
 def open_offers_for_patient(patient_id: int, *, now: datetime) -> list[SlotOfferRecipient]:
     """Open offers a patient may still accept, soonest first."""
     return list(SlotOfferRecipient.objects.filter(
-        patient_id=patient_id, declined_at__isnull=True, offer__status=OfferStatus.OPEN, offer__starts_at__gt=now)
+        patient_id=patient_id, declined_at__isnull=True, offer__status=OfferStatus.OPEN, offer__starts_at__gt=now,
+        course__status=CourseStatus.REQUESTED)  # a course booked meanwhile needs no offer
         .select_related("offer", "offer__chair", "course").order_by("offer__starts_at"))
 
 

@@ -68,6 +68,7 @@ def test_the_first_to_accept_gets_it_and_the_second_is_told_kindly(front_desk: A
     assert booked[0].course.status == CourseStatus.SCHEDULED
     with pytest.raises(OfferGone, match="someone else took this time first"):
         do_accept_offer(b.user, rb)
+    assert open_offers_for_patient(b.pk, now=at(clinic, FRIDAY_BEFORE, "12:00")) == []
     assert Visit.objects.filter(patient=b).count() == 0
 
 
@@ -156,3 +157,16 @@ def test_an_offer_never_goes_to_someone_who_cannot_come_that_day(front_desk: Any
     do_set_availability(tue_thu.user, tue_thu, weekdays=[1, 3], from_time=time(8), until_time=time(18))
     do_cancel_visit(front_desk, visit, reason="x")
     assert not SlotOffer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_offer_disappears_once_the_course_is_booked_another_way(front_desk: Any, provider: Any, course: Any,
+                                                                   chairs: Any, clinic: Any, at: Any) -> None:
+    visit = do_book_visit(front_desk, course, chairs[0], at(clinic, MONDAY + timedelta(days=2), "10:00"))
+    a = make_patient(clinic)
+    waiting = booster(provider, a, MONDAY, MONDAY + timedelta(days=6))
+    do_cancel_visit(front_desk, visit, reason="x")
+    now = at(clinic, FRIDAY_BEFORE, "12:00")
+    assert len(open_offers_for_patient(a.pk, now=now)) == 1
+    do_book_visit(front_desk, waiting, chairs[1], at(clinic, MONDAY, "09:00"))
+    assert open_offers_for_patient(a.pk, now=now) == []
