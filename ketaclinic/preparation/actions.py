@@ -366,15 +366,20 @@ def do_end_medication_instruction(acting_user: User, record: MedicationInstructi
 
 
 def _resync_upcoming(patient: Patient, now: datetime) -> None:
-    """Medication reminders of upcoming visits: cancel the pending ones and queue them again."""
-    from ketaclinic.preparation.plans import _queue_timed_reminders, timeline_for
+    """Medication reminders of upcoming visits: cancel the pending ones no longer in the plan,
+    queue the new ones (the others are kept: their keys are unchanged)."""
+    from ketaclinic.notifications.models import MessageStatus, OutboundMessage
+    from ketaclinic.preparation.plans import _queue_timed_reminders, medication_key, timeline_for
 
     for plan in PreparationPlan.objects.filter(patient=patient, visit__starts_at__gt=now,
                                                visit__status__in=ACTIVE_STATUSES).select_related("visit__clinic",
                                                                                                  "visit__patient"):
-        cancel_messages(visit=plan.visit, kind_prefix=f"{PREFIX}medication", reason="medication plan changed",
-                        now=now)
-        _queue_timed_reminders(plan.visit, timeline_for(plan.visit, plan), now)
+        timeline = timeline_for(plan.visit, plan)
+        wanted = {medication_key(plan.visit, step.subject or "", step.at) for step in timeline.steps_of("medication")}
+        (OutboundMessage.objects.filter(visit=plan.visit, kind=f"{PREFIX}medication", status=MessageStatus.PENDING)
+         .exclude(dedupe_key__in=wanted)
+         .update(status=MessageStatus.CANCELLED, cancelled_at=now, cancel_reason="medication plan changed"))
+        _queue_timed_reminders(plan.visit, timeline, now)
 
 
 # --- front desk tasks ------------------------------------------------------------------------

@@ -129,6 +129,11 @@ def _sync(plan: PreparationPlan, visit: Visit, now: datetime) -> None:
 # --- message wording (plain, no health details: times and links only) ---------------------------
 
 
+def medication_key(visit: Visit, medication: str, at: datetime) -> str:
+    """The dedupe key of one medication reminder: the visit, the medicine and the reminder time."""
+    return f"prep:{visit.pk}:medication:{medication[:60]}:{at.astimezone(UTC).isoformat()}"
+
+
 def _portal_link(visit: Visit) -> str:
     return site_url(reverse("preparation:visit", args=[visit.pk]))
 
@@ -219,10 +224,11 @@ def _queue_timed_reminders(visit: Visit, timeline: PreparationTimeline, now: dat
     for step in timeline.steps_of("medication"):
         if step.at.astimezone(UTC) < now.astimezone(UTC):
             continue
+        key = medication_key(visit, step.subject or "", step.at)
         # The medicine's name stays in the portal: a text or email says only where to look.
         queue_message(
             patient=visit.patient, kind=f"{PREFIX}medication", due_at=step.at, visit=visit, now=now,
             subject="A medicine reminder for your visit",
             body=(f"You and your prescriber agreed on a medicine change for your visit on "
                   f"{_visit_time(visit)}. Please check your plan now: {link}"),
-            dedupe_key=f"prep:{visit.pk}:medication:{step.subject}:{start_key}", not_after=step.at)
+            dedupe_key=key, not_after=step.at)

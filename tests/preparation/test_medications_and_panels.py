@@ -80,3 +80,18 @@ def test_chart_panel_links_the_upcoming_plan_for_clinicians(visit: Any, patient:
     body = login(nurse).get(url).content.decode()
     assert "Preparation for upcoming visits" in body and reverse("preparation:visit", args=[visit.pk]) in body
     assert "Preparation for upcoming visits" not in login(front_desk).get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_ending_one_hold_keeps_the_reminder_of_another(visit: Any, patient: Any, provider: Any) -> None:
+    from ketaclinic.preparation.actions import do_add_medication_instruction, do_end_medication_instruction
+
+    with time_machine.travel(BOOKED_AT, tick=False):
+        sync_one_visit("w")
+        lorazepam = do_add_medication_instruction(provider, patient, medication="lorazepam",
+                                                  instruction="hold_evening_before")
+        do_add_medication_instruction(provider, patient, medication="clonazepam", instruction="hold_morning_of")
+        assert OutboundMessage.objects.filter(kind="prep.medication", status=MessageStatus.PENDING).count() == 2
+        do_end_medication_instruction(provider, lorazepam, reason="stopped")
+    pending = OutboundMessage.objects.filter(kind="prep.medication", status=MessageStatus.PENDING)
+    assert [m.dedupe_key.split(":")[3] for m in pending] == ["clonazepam"]
