@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -114,7 +114,7 @@ class Visit(models.Model):
         return f"Visit {self.number} for {self.patient} at {self.starts_at:%Y-%m-%d %H:%M}"
 
     @property
-    def infusion_starts_at(self):  # type: ignore[no-untyped-def]
+    def infusion_starts_at(self) -> datetime:
         return self.starts_at + timedelta(minutes=self.course.checkin_min)
 
     @property
