@@ -91,3 +91,15 @@ def test_flags_of_patients_in_treatment_are_listed_for_clinical_staff(login: Any
     body = login(provider).get(reverse("screening:queue")).content.decode()
     assert "Open review flags (1)" in body and "Ines Berg" in body
     assert "Open review flags (" not in login(front_desk).get(reverse("screening:queue")).content.decode()
+
+
+def test_a_spanish_speaking_patient_reads_the_status_in_spanish(login: Any, clinic: Any, provider: Any) -> None:
+    from tests.screening.conftest import approve, submitted
+
+    p = make_patient(clinic, preferred_language="es")
+    body = login(p.user).get(reverse("web:home")).content.decode()
+    assert "Necesitamos su historial de salud." in body and "Completar mi historial de salud" in body
+    submitted(p)
+    approve(provider, p)
+    body = login(p.user).get(reverse("web:home")).content.decode()
+    assert "Buenas noticias: puede comenzar el tratamiento." in body
