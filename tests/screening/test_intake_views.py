@@ -50,6 +50,10 @@ def test_a_bad_value_is_shown_as_typed_and_the_rest_is_saved(login: Any, patient
     assert 'value="seventy"' in body and "Please enter a number." in body
     saved = IntakeEntry.objects.get(patient=patient, section="body")
     assert saved.data == {"height_cm": 170.0, "weight_kg": ""}
+    client.post(url, {"height_cm": "170", "weight_kg": "70"}, **HTMX)
+    client.post(url, {"height_cm": "171", "weight_kg": "7o"}, **HTMX)  # a slip keeps the earlier 70
+    latest = IntakeEntry.objects.filter(patient=patient, section="body").latest("saved_at")
+    assert latest.data == {"height_cm": 171.0, "weight_kg": 70.0}
     # Without JavaScript: the whole page comes back with the typed value and the message.
     response = client.post(url, {"height_cm": "170", "weight_kg": "700"})
     assert response.status_code == 400

@@ -30,6 +30,7 @@ from ketaclinic.screening.models import (
     BaselineVitals,
     CaseStatus,
     DocumentKind,
+    IntakeEntry,
     Medication,
     ScreeningDecision,
     ScreeningDocument,
@@ -124,8 +125,11 @@ def save_section(request: HttpRequest, patient_id: int, key: str) -> HttpRespons
     if section is None:
         return HttpResponse("Unknown section", status=404)
     data, errors = clean_section(section, request.POST)
-    # Save everything that passed; a value with a problem is shown again as typed, not saved.
-    to_save = {k: ("" if k in errors else v) for k, v in data.items()}
+    # Save everything that passed; a value with a problem is shown again as typed, and the answer saved
+    # before it (if any) stays until the person fixes it.
+    previous = IntakeEntry.objects.filter(patient=patient, section=key).order_by("-saved_at", "-id").first()
+    before = previous.data if previous else {}
+    to_save = {k: (before.get(k, "") if k in errors else v) for k, v in data.items()}
     entry = actions.do_save_intake_section(request.user, patient, key, to_save)
     view = _section_view(section, data, errors, entry, just_saved=True)
     if _is_htmx(request):
