@@ -117,6 +117,7 @@ def main() -> int:
 
     result = {
         "bench": "fhir_export", "database": connection.vendor,
+        "load_average_1m_at_end": round(os.getloadavg()[0], 1),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
         "visits": args.visits, "vital_sign_sets": args.visits * args.vitals_per_visit,
         "resources": len(resources), "observations": observations, "bundle_bytes": size,
@@ -129,7 +130,8 @@ def main() -> int:
             f"({observations} Observations, {len(resources)} resources, {size / 2**20:.1f} MB) on {connection.vendor}: "
             f"median {result['everything_seconds']['median']} s, worst {result['everything_seconds']['max']} s; "
             f"validating every resource with fhir.resources {validate_s:.2f} s; bulk NDJSON {lines} lines in "
-            f"{bulk_s:.2f} s, peak Python memory {result['bulk_ndjson']['peak_python_mb']} MB")
+            f"{bulk_s:.2f} s, peak Python memory {result['bulk_ndjson']['peak_python_mb']} MB (machine load average "
+            f"{result['load_average_1m_at_end']}, {os.cpu_count()} CPUs)")
     print(text)
     if not args.no_write:
         out = ROOT / "bench" / "results"

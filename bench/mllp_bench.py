@@ -147,7 +147,8 @@ def main() -> int:
     stored_vitals = VitalSign.objects.filter(clinic__slug=slug, source="monitor").count()
     latencies.sort()
     result = {
-        "bench": "mllp_ingest", "database": connection.vendor, "machine": f"{platform.machine()}, "
+        "bench": "mllp_ingest", "database": connection.vendor,
+        "load_average_1m_at_end": round(os.getloadavg()[0], 1), "machine": f"{platform.machine()}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}", "monitors": args.monitors,
         "messages_sent": sent, "acks": codes, "seconds": round(seconds, 2),
         "messages_per_second": round(sent / seconds, 1),
@@ -162,7 +163,8 @@ def main() -> int:
             f"{seconds:.1f} s = {result['messages_per_second']} msg/s; ACK latency p50 "
             f"{result['ack_latency_ms']['p50']} ms, p99 {result['ack_latency_ms']['p99']} ms; stored {stored_vitals} "
             f"vitals / {stored_messages} messages, lost {result['lost']}, duplicated {result['duplicated']}; "
-            f"{'OK' if result['ok'] else 'NOT OK'}")
+            f"{'OK' if result['ok'] else 'NOT OK'} (machine load average {result['load_average_1m_at_end']}, "
+            f"{os.cpu_count()} CPUs)")
     print(text)
     if not args.no_write:
         out = ROOT / "bench" / "results"

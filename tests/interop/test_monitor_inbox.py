@@ -92,9 +92,29 @@ def test_a_database_failure_answers_resend_and_stores_nothing(clinic, visit_in_c
     def broken(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(MonitorMessage.objects, "create", broken)
+    monkeypatch.setattr(MonitorMessage.objects, "bulk_create", broken)
+    monkeypatch.setattr(MonitorMessage, "save", broken)
     text = build_oru(device_id=MONITOR_ID, control_id="DB1", readings={"heart_rate": 70},
                      taken_at=timezone.now() - timedelta(seconds=10))
     [ack] = Processor(clinic.pk)([Incoming(text.encode(), "x", timezone.now())])
     assert "MSA|AE|DB1|Temporary error" in ack
     assert not VitalSign.objects.exists()
+
+
+def test_a_failed_batch_is_redone_message_by_message(clinic, visit_in_chair, monkeypatch):
+    from django.db import IntegrityError
+
+    from ketaclinic.infusions.models import VitalSign
+    from tests.interop.conftest import MONITOR_ID
+
+    def conflict(*args, **kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(MonitorMessage.objects, "bulk_create", conflict)
+    items = [Incoming(build_oru(device_id=device, control_id=f"F{n}", readings={"heart_rate": 70 + n},
+                                taken_at=timezone.now() - timedelta(seconds=10)).encode(), "x", timezone.now())
+             for n, device in enumerate([MONITOR_ID, "MON-NOPE", MONITOR_ID])]
+    acks = Processor(clinic.pk)(items)
+    assert [a.split("\r")[1].split("|")[1] for a in acks] == ["AA", "AE", "AA"]
+    assert VitalSign.objects.count() == 2
+    assert MonitorMessage.objects.count() == 3

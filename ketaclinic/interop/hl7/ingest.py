@@ -73,7 +73,9 @@ class Seen:
 class Batch:
     """What one batch looks up once instead of once per message (one transaction, milliseconds old)."""
 
-    def __init__(self, clinic_id: int, headers: list[Header]) -> None:
+    def __init__(self, clinic_id: int, headers: list[Header], *, careful: bool = False) -> None:
+        self.careful = careful
+        self.pending: list[MonitorMessage] = []
         self.chairs = {c.monitor_device_id: c for c in Chair.objects.filter(clinic_id=clinic_id, active=True)
                        .exclude(monitor_device_id="")}
         self._visits: dict[int, Visit | None] = {}
@@ -121,17 +123,29 @@ class Processor:
             self._protocol_key = version
 
     def __call__(self, items: Sequence[Incoming]) -> list[str]:
+        """ACKs for a batch, in order. Fast path: one transaction, inbox rows inserted together.
+        If the database refuses anything, the batch is done again message by message, each in its
+        own savepoint, so one bad message cannot hold back the others."""
         try:
-            with transaction.atomic():
-                self._refresh_protocol()
-                headers = [h for h in (_header_or_none(item.raw) for item in items) if h is not None]
-                batch = Batch(self.clinic_id, headers)
-                acks = [self.process_one(item, batch) for item in items]
+            return self._run_batch(items, careful=False)
+        except DatabaseError:
+            log.warning("MLLP batch of %d failed; retrying message by message", len(items), exc_info=True)
+        try:
+            return self._run_batch(items, careful=True)
         except DatabaseError:
             log.exception("MLLP batch of %d could not be committed", len(items))
             self._clinic = None
-            acks = [build_ack(_header_or_none(item.raw), "AE", "Temporary error storing the message; please send "
+            return [build_ack(_header_or_none(item.raw), "AE", "Temporary error storing the message; please send "
                               "it again.", now=timezone.now(), ack_id=_ack_id()) for item in items]
+
+    def _run_batch(self, items: Sequence[Incoming], *, careful: bool) -> list[str]:
+        with transaction.atomic():
+            self._refresh_protocol()
+            headers = [h for h in (_header_or_none(item.raw) for item in items) if h is not None]
+            batch = Batch(self.clinic_id, headers, careful=careful)
+            acks = [self.process_one(item, batch) for item in items]
+            if batch.pending:
+                MonitorMessage.objects.bulk_create(batch.pending)
         return acks
 
     def process_one(self, item: Incoming, batch: Batch) -> str:
@@ -145,8 +159,11 @@ class Processor:
             if seen is not None:
                 return self._ack(header, seen.ack_code, f"Duplicate of message received "
                                  f"{seen.received_at:%Y-%m-%d %H:%M:%S} UTC: {seen.reason or 'stored'}", now)
-            # One savepoint per message: a database error in one message never spoils the batch.
-            with transaction.atomic():
+            if batch.careful:
+                with transaction.atomic():  # this message's vitals and inbox row stand or fall together
+                    result, message_kwargs = self._store_vitals(text, now, batch)
+                    self._keep(header, text, item, result, now, batch, **message_kwargs)
+            else:
                 result, message_kwargs = self._store_vitals(text, now, batch)
                 self._keep(header, text, item, result, now, batch, **message_kwargs)
             return self._ack(header, result.code, result.reason, now)
@@ -158,6 +175,9 @@ class Processor:
             # Another listener process stored the same control id between our check and our insert.
             existing = self._existing(header) if header is not None else None
             return self._ack(header, existing.ack_code if existing else "AA", "Duplicate message", now)
+        if not batch.careful:
+            self._keep(header, text, item, result, now, batch)
+            return self._ack(header, result.code, result.reason, now)
         try:
             with transaction.atomic():
                 self._keep(header, text, item, result, now, batch)
@@ -208,10 +228,14 @@ class Processor:
               batch: Batch, **fields: object) -> None:
         control_id = (header.control_id if header else "") or fallback_control_id(text)
         sending_app = header.sending_app if header else ""
-        MonitorMessage.objects.create(
+        message = MonitorMessage(
             clinic_id=self.clinic_id, control_id=control_id, sending_app=sending_app,
             raw=text.replace("\x00", "\ufffd")[:100_000], status=result.status, ack_code=result.code,
             reason=result.reason[:300], peer=item.peer[:100], received_at=now, **fields)
+        if batch.careful:
+            message.save(force_insert=True)
+        else:
+            batch.pending.append(message)  # inserted with the others at the end of the batch
         batch.seen[(sending_app, control_id)] = Seen(result.code, result.reason, now)
 
     def _ack(self, header: Header | None, code: str, text: str, now: datetime) -> str:
