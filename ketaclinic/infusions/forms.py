@@ -51,12 +51,13 @@ class CheckInForm(Prefixed):
     height_cm = forms.DecimalField(label="Height (cm)", required=False, max_digits=5, decimal_places=1,
                                    widget=forms.NumberInput(attrs={"step": "0.1", **SMALL}))
     last_solid_food = forms.TimeField(label="Last solid food (time)", required=False,
-                                      widget=forms.TimeInput(attrs={"type": "time"}),
+                                      widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
                                       help_text="A time later than now means yesterday.")
     last_clear_liquids = forms.TimeField(label="Last clear drink (time)", required=False,
-                                         widget=forms.TimeInput(attrs={"type": "time"}))
+                                         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     last_alcohol_at = forms.DateTimeField(label="Last alcohol (if in the last days)", required=False,
-                                          widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+                                          widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                                     format="%Y-%m-%dT%H:%M"))
     no_alcohol_or_drugs = forms.BooleanField(label="No alcohol or recreational drugs within the window",
                                              required=False)
     medications_taken = forms.CharField(label="Medicines taken today", required=False)

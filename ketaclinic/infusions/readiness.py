@@ -112,8 +112,12 @@ def latest_checkin(visit: Visit) -> CheckIn | None:
 
 
 def latest_baseline(visit: Visit) -> VitalSign | None:
-    return (VitalSign.objects.current().filter(visit=visit, phase=Phase.BASELINE)
-            .prefetch_related("alerts__acknowledged_by").order_by("-taken_at", "-id").first())
+    """The newest complete baseline set a nurse has confirmed (an unconfirmed monitor reading does not count)."""
+    return (VitalSign.objects.current().filter(visit=visit, phase=Phase.BASELINE, confirmed_at__isnull=False,
+                                               systolic__isnull=False, diastolic__isnull=False,
+                                               heart_rate__isnull=False, spo2__isnull=False,
+                                               respiratory_rate__isnull=False)
+            .prefetch_related("alerts").order_by("-taken_at", "-id").first())
 
 
 def _fmt(moment: datetime, visit: Visit) -> str:
@@ -158,14 +162,19 @@ def readiness(visit: Visit, *, now: datetime | None = None, checkin: CheckIn | N
 
     base = latest_baseline(visit)
     if base is None or None in (base.systolic, base.diastolic, base.heart_rate, base.spo2, base.respiratory_rate):
-        add(BASELINE_VITALS, False, "Take baseline BP, heart rate, SpO2 and breathing rate.")
+        add(BASELINE_VITALS, False, "Take (or confirm the monitor's) baseline BP, heart rate, SpO2 and breathing "
+                                    "rate.")
     else:
-        alerts: list[VitalAlert] = list(base.alerts.all())
-        holding = [a for a in alerts if a.code in BP_HOLD_CODES or a.severity == "critical"]
+        # A later reading clears a hold; but every baseline alert of the visit must be acknowledged, and a
+        # raised BP before the start (the flag band) by a provider (§8.2).
+        holding = [a for a in base.alerts.all() if a.code in BP_HOLD_CODES or a.severity == "critical"]
+        alerts: list[VitalAlert] = list(VitalAlert.objects.filter(visit=visit, vital_sign__phase=Phase.BASELINE)
+                                        .select_related("acknowledged_by"))
         open_alerts = [a for a in alerts if a.status == "open"]
-        # A raised BP before the start (the flag band) is acknowledged by a provider (§8.2).
-        unseen_by_provider = [a for a in alerts if a.code == BP_FLAG_CODE and a.status != "open"
-                              and not has_perm(a.acknowledged_by, visit.clinic, Perm.PRESCRIBE)]
+        flags = [a for a in alerts if a.code == BP_FLAG_CODE]
+        seen_by_provider = any(a.status != "open" and has_perm(a.acknowledged_by, visit.clinic, Perm.PRESCRIBE)
+                               for a in flags)
+        unseen_by_provider = flags if flags and not seen_by_provider else []
         if holding:
             add(BASELINE_VITALS, False, " ".join(a.message for a in holding) + " " + holding[0].suggested_action)
         elif open_alerts:

@@ -248,3 +248,23 @@ def test_double_submits_of_events_make_one_row(nurse: Any, provider: Any, ready_
     assert Observation.objects.count() == 1 and AdverseEvent.objects.count() == 1
     assert RescueMedication.objects.count() == 1
     assert PumpEvent.objects.filter(kind="rate_change").count() == 1
+
+
+def test_an_unconfirmed_monitor_reading_or_an_earlier_open_alert_keeps_the_gate_shut(nurse: Any,
+                                                                                      visit: Any) -> None:
+    from ketaclinic.infusions.actions import do_acknowledge_alert, do_confirm_vitals
+    from ketaclinic.infusions.models import VitalAlert
+
+    do_take_patient(nurse, visit, visit.chair, now=at(9, 1))
+    complete_checkin(nurse, visit)  # includes a normal baseline at 09:08
+    do_record_vitals(nurse, visit, heart_rate=130, spo2=98, now=at(9, 10))  # an alert on a partial reading
+    monitor = do_record_vitals(None, visit, systolic=120, diastolic=75, heart_rate=80, spo2=98, respiratory_rate=14,
+                               source="monitor", device_id="MON-01", now=at(9, 12))
+
+    def baseline() -> Any:
+        return next(i for i in readiness(visit, now=at(9, 13)) if i.code == "baseline_vitals")
+
+    assert not baseline().met and "Acknowledge the alert" in baseline().detail
+    do_acknowledge_alert(nurse, VitalAlert.objects.get(), action_taken="recheck 84", now=at(9, 11))
+    do_confirm_vitals(nurse, monitor, now=at(9, 13))
+    assert baseline().met and "09:12" in baseline().detail
