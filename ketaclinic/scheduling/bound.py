@@ -64,6 +64,7 @@ def max_visits(
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = 2.0
+    solver.parameters.cp_model_presolve = False  # tiny models: presolve costs more than it saves
     status = solver.solve(m)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return math.floor(solver.best_objective_bound + 1e-6)

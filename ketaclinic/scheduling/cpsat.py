@@ -438,7 +438,7 @@ def solve_cpsat(instance: Instance, opts: Options | None = None) -> Plan:
     start = max(candidates, key=lambda p: _score(instance, p))
     cache: dict[tuple[object, ...], int] = {}
     dm = _day_model(instance, slots, cap, start, cache)
-    chosen, bound, infeasible = _phase1(instance, dm, left() * 0.65, o)
+    chosen, bound, infeasible = _phase1(instance, dm, left() * 0.7, o)
     if infeasible:
         return make_plan(instance, "cpsat", [], status="infeasible", bound=0, seconds=time.perf_counter() - t0)
     log.info("relaxation: %s courses, bound %s (%.1fs)", None if chosen is None else len(chosen), bound,
@@ -450,7 +450,7 @@ def solve_cpsat(instance: Instance, opts: Options | None = None) -> Plan:
     while chosen is not None and left() > 0.5:
         short: dict[int, tuple[list[str], int]] = {}
         began = time.perf_counter()
-        got = _realise(instance, slots, cap, chosen, min(left() * 0.5, 10.0), o)
+        got = _realise(instance, slots, cap, chosen, min(left() * 0.8, 10.0), o)
         if got is not None:
             assignments, short = got
         else:
