@@ -88,7 +88,8 @@ def closed_day_add_view(request: HttpRequest) -> HttpResponse:
                                        form.cleaned_data["reason"])
     booked = actions.visits_on_closed_day(closed)
     if booked:
-        messages.warning(request, f"{len(booked)} visit(s) are booked on that day. Please move them.")
+        messages.warning(request, f"{len(booked)} visit(s) are booked on that day. Open the day sheet for "
+                                  f"{closed.date:%B %d} to move them, and let the patients know.")
     messages.success(request, f"Closed on {closed.date:%A %B %d}.")
     return redirect("schedule:setup")
 

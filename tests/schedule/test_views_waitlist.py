@@ -184,3 +184,14 @@ def test_cpsat_proposal_states_its_proven_bound_on_waiting_courses(login: Any, c
     page = " ".join(client.get(reverse("schedule:proposal", args=[Proposal.objects.get().pk])).content.decode()
                     .split())
     assert "It placed 2 of the 2 waiting courses; no plan can place more than 2." in page
+
+
+@pytest.mark.django_db
+def test_closing_a_day_with_bookings_warns_the_front_desk(login: Any, chairs: Any, course: Any, front_desk: Any,
+                                                          clinic: Any, at: Any) -> None:
+    do_book_visit(front_desk, course, chairs[0], at(clinic, MONDAY, "09:00"))
+    response = login(front_desk).post(reverse("schedule:closed_add"), {"date": "2027-01-04", "reason": "Snow"},
+                                      follow=True)
+    assert "1 visit(s) are booked on that day" in response.content.decode()
+    day = login(front_desk).get(reverse("schedule:day") + "?date=2027-01-04").content.decode()
+    assert "closed on this day (Snow)" in day and "Visits booked here need to be moved" in day
