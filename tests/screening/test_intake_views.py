@@ -169,3 +169,20 @@ def test_after_approval_new_free_text_goes_to_a_provider(login: Any, approved_pa
                 {"no_conditions": "yes", "surgeries": "Knee surgery last week"}, **HTMX)
     flag = open_review_flags(approved_patient).get()
     assert flag.finding_code == "history_update_surgeries" and "Knee surgery last week" in flag.message
+
+
+def test_only_safe_document_types_are_accepted(login: Any, patient: Any, settings: Any, tmp_path: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ketaclinic.screening.models import ScreeningDocument
+
+    settings.MEDIA_ROOT = tmp_path
+    client = login(patient.user)
+    url = reverse("screening:upload_document", args=[patient.pk])
+    response = client.post(url, {"file": SimpleUploadedFile("run.html", b"<script>x</script>")}, follow=True)
+    assert "Please upload a PDF, JPEG, PNG or text file." in response.content.decode()
+    response = client.post(url, {"file": SimpleUploadedFile("empty.pdf", b"")}, follow=True)
+    assert not ScreeningDocument.objects.exists()
+    client.post(url, {"file": SimpleUploadedFile("scan.PNG", b"\x89PNG...."), "kind": "records"})
+    doc = ScreeningDocument.objects.get()
+    assert doc.content_type == "image/png" and doc.original_name == "scan.PNG" and "scan" not in doc.file.name
