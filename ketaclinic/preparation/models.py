@@ -39,6 +39,7 @@ class PreparationPlan(models.Model):
     review_cleared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                           related_name="+")
     review_note = models.TextField(blank=True)
+    sync_error = models.TextField(blank=True, help_text="Why reminders could not be set up (shown to staff)")
     created_at = models.DateTimeField()
 
     class Meta:

@@ -90,7 +90,8 @@ def _sync(plan: PreparationPlan, visit: Visit, now: datetime) -> None:
     old_start, old_status = plan.synced_starts_at, plan.synced_status
     timeline = timeline_for(visit, plan) if visit.status in ACTIVE_STATUSES else None
     moved = old_start is not None and old_start != visit.starts_at
-    updates: dict[str, object] = {"synced_starts_at": visit.starts_at, "synced_status": visit.status}
+    updates: dict[str, object] = {"synced_starts_at": visit.starts_at, "synced_status": visit.status,
+                                  "sync_error": ""}
     if timeline is not None:
         updates["ride_cutoff_at"] = timeline.ride_confirm_cutoff.astimezone(UTC)
     if moved:

@@ -24,6 +24,7 @@ STATUS_LABELS = {
     "ride_unconfirmed": "Ride unconfirmed",
     "not_attested": "Not attested",
     "no_plan": "Plan not built yet",
+    "plan_error": "Reminders not set up",
     READY: "Ready",
 }
 # Visits still to come through the door or the chair today.
@@ -85,6 +86,8 @@ def statuses_for(visit: Any, *, is_today: bool) -> tuple[str, ...]:
     found: list[str] = []
     if plan is None:
         found.append("no_plan")
+    elif plan.sync_error:
+        found.append("plan_error")
     if visit.open_review_flag or (plan is not None and plan.is_flagged):
         found.append("flagged")
     if visit.health_update_at is None:

@@ -13,6 +13,7 @@ sendalerts pattern), so tests drive them directly.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -23,6 +24,8 @@ from ketaclinic.audit.log import record_event
 from ketaclinic.preparation.models import PreparationPlan, PreparationTask, TaskKind
 from ketaclinic.preparation.plans import ensure_preparation_for_visit
 from ketaclinic.schedule.models import ACTIVE_STATUSES, Visit
+
+logger = logging.getLogger(__name__)
 
 # Plans are built this far ahead: the longest lead a reminder may have (health_update_lead_h
 # is at most 336 h in protocol config) plus a day.
@@ -48,8 +51,25 @@ def sync_one_visit(worker_id: str, *, now: datetime | None = None) -> bool:
              .order_by("starts_at", "id").first())
     if visit is None:
         return False
-    ensure_preparation_for_visit(visit, now=now)
+    try:
+        ensure_preparation_for_visit(visit, now=now)
+    except Exception as exc:  # noqa: BLE001 — one bad visit must not block every other visit's reminders
+        logger.exception("Preparation for visit %s could not be set up", visit.pk)
+        _record_sync_failure(visit, exc, now)
     return True
+
+
+def _record_sync_failure(visit: Visit, exc: Exception, now: datetime) -> None:
+    """Mark the visit as seen (so the sweep moves on) and keep the error for staff: the
+    readiness list shows "Reminders not set up" until the visit changes and syncs cleanly."""
+    error = f"{type(exc).__name__}: {exc}"[:500]
+    with transaction.atomic():
+        plan, _ = PreparationPlan.objects.get_or_create(
+            visit=visit, defaults={"clinic_id": visit.clinic_id, "patient_id": visit.patient_id, "created_at": now})
+        PreparationPlan.objects.filter(pk=plan.pk).update(synced_starts_at=visit.starts_at, synced_status=visit.status,
+                                                          sync_error=error)
+        record_event(None, "PREPARATION_SYNC_FAILED", patient=visit.patient, obj=plan, at=now,
+                     details={"visit": visit.pk, "error": error})
 
 
 def open_one_ride_task(worker_id: str, *, now: datetime | None = None) -> bool:

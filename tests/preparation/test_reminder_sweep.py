@@ -92,3 +92,31 @@ def test_a_visit_far_away_waits_for_the_sweep_window(patient: Any, provider: Any
     assert PreparationPlan.objects.filter(visit=far).exists()
     # built long after booking: no "your visit is booked" message then
     assert not OutboundMessage.objects.filter(visit=far, kind="prep.booking_confirmation").exists()
+
+
+@pytest.mark.django_db
+def test_a_visit_that_cannot_be_set_up_does_not_block_the_others(visit: Any, patient: Any, other_patient: Any,
+                                                                 provider: Any, front_desk: Any,
+                                                                 monkeypatch: Any) -> None:
+    from ketaclinic.preparation import plans
+    from ketaclinic.preparation.readiness import statuses_for
+    from tests.preparation.helpers import book_visit
+
+    second = book_visit(other_patient, VISIT_START + timedelta(hours=3), provider=provider, booker=front_desk,
+                        now=BOOKED_AT)
+    real = plans.timeline_for
+
+    def broken(v: Any, plan: Any = None) -> Any:
+        if v.pk == visit.pk:
+            raise ValueError("bad visit length")
+        return real(v, plan)
+
+    monkeypatch.setattr(plans, "timeline_for", broken)
+    assert sync_one_visit("w", now=NOW) is True   # the broken one: recorded, not retried forever
+    assert sync_one_visit("w", now=NOW) is True   # the next visit still gets its reminders
+    assert sync_one_visit("w", now=NOW) is False
+    assert PreparationPlan.objects.get(visit=visit).sync_error == "ValueError: bad visit length"
+    assert OutboundMessage.objects.filter(visit=second).count() == 4
+    annotated = Visit.objects.filter(pk=visit.pk).select_related("preparation").get()
+    annotated.open_review_flag, annotated.health_update_at, annotated.attested_today = False, None, False
+    assert "plan_error" in statuses_for(annotated, is_today=False)
