@@ -153,3 +153,13 @@ def test_record_level_urls_refuse_other_clinics_and_patients(login: Any, nurse: 
                              ).status_code == 302
     alert.refresh_from_db()
     assert alert.status == "acknowledged"
+
+
+def test_a_pump_running_past_its_programmed_time_is_called_out(login: Any, nurse: Any, ready_visit: Any,
+                                                                frozen: Any) -> None:
+    do_record_pump_event(nurse, ready_visit, "start", now=at(9, 15))
+    url = reverse("infusions:visit", args=[ready_visit.pk])
+    frozen.move_to(at(9, 50))
+    assert "PAST THE PROGRAMMED TIME" not in login(nurse).get(url).content.decode()
+    frozen.move_to(at(10, 2))
+    assert "PAST THE PROGRAMMED TIME" in login(nurse).get(url).content.decode()

@@ -49,6 +49,9 @@ from ketaclinic.infusions.views.common import attach_error, providers_of, requir
 from ketaclinic.protocol.discharge import required_scores
 from ketaclinic.schedule.models import Chair, Visit, VisitStatus
 
+# Minutes past the programmed duration before the chart asks the nurse to check the pump.
+OVERRUN_GRACE_MIN = 5
+
 
 def _checkin_initial(visit: Visit) -> dict[str, Any]:
     c = latest_checkin(visit)
@@ -104,6 +107,7 @@ def visit_context(request: HttpRequest, visit: Visit, **bound: Any) -> dict[str,
     order = DoseOrder.objects.current().filter(visit=visit).select_related("ordered_by", "cosigned_by").first()
     adverse = list(AdverseEvent.objects.current().filter(visit=visit).select_related("provider_notified"))
     pre_start = visit.status in (VisitStatus.ARRIVED, VisitStatus.IN_CHAIR)
+    course = pump_course(order, events, now)
     score_forms = {name: bound.get(f"score_{name}") or (f.AldreteForm() if name == "aldrete" else f.PadssForm())
                    for name in required_scores(protocol)}
     return {
@@ -124,7 +128,9 @@ def visit_context(request: HttpRequest, visit: Visit, **bound: Any) -> dict[str,
         "alerts": list(VitalAlert.objects.filter(visit=visit).select_related("acknowledged_by")
                        .order_by("status", "-raised_at")),
         "ack_form": f.AckForm(),
-        "order": order, "pump_events": events, "course": pump_course(order, events, now),
+        "order": order, "pump_events": events, "course": course,
+        "overrun": order is not None and course.started_at is not None and course.stopped_at is None
+        and course.actual_minutes > float(order.duration_minutes) + OVERRUN_GRACE_MIN,
         "pump_form": _pump_form(bound.get("pump_form"), events),
         "observations": list(Observation.objects.current().filter(visit=visit).select_related("entered_by")),
         "observation_form": bound.get("observation_form") or f.ObservationForm(),
