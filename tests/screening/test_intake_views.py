@@ -186,3 +186,14 @@ def test_only_safe_document_types_are_accepted(login: Any, patient: Any, setting
     client.post(url, {"file": SimpleUploadedFile("scan.PNG", b"\x89PNG...."), "kind": "records"})
     doc = ScreeningDocument.objects.get()
     assert doc.content_type == "image/png" and doc.original_name == "scan.PNG" and "scan" not in doc.file.name
+
+
+def test_a_nurse_records_clinic_vitals_on_the_patients_behalf(login: Any, patient: Any, nurse: Any) -> None:
+    client = login(nurse)
+    page = client.get(reverse("screening:intake_for", args=[patient.pk])).content.decode()
+    assert "You are filling this in for Maya" in page and "Oxygen %" in page
+    client.post(reverse("screening:add_vitals", args=[patient.pk]),
+                {"systolic": "134", "diastolic": "86", "heart_rate": "80", "spo2": "97"}, **HTMX)
+    reading = BaselineVitals.objects.get(patient=patient)
+    assert (reading.source, reading.spo2, reading.entered_by) == ("clinic", 97, nurse)
+    assert AuditEvent.objects.filter(action="CHART_VIEWED", actor=nurse, details__view="screening intake").exists()
