@@ -48,7 +48,8 @@ def readiness(request: HttpRequest) -> HttpResponse:
             counts[code] = counts.get(code, 0) + 1
     context = {
         "clinic": clinic, "day": day, "which": which, "rows": rows, "poll_seconds": POLL_SECONDS,
-        "counts": [(code, label, counts.get(code, 0)) for code, label in STATUS_LABELS.items() if code not in ("no_plan", "plan_error")],
+        "counts": [(code, label, counts.get(code, 0)) for code, label in STATUS_LABELS.items()
+                   if code not in ("no_plan", "plan_error")],
         "updated_at": timezone.now(),
         "can_prescribe": has_perm(request.user, clinic, Perm.PRESCRIBE),
     }

@@ -53,7 +53,7 @@ def sync_one_visit(worker_id: str, *, now: datetime | None = None) -> bool:
         return False
     try:
         ensure_preparation_for_visit(visit, now=now)
-    except Exception as exc:  # noqa: BLE001 — one bad visit must not block every other visit's reminders
+    except Exception as exc:  # one bad visit must not block every other visit's reminders
         logger.exception("Preparation for visit %s could not be set up", visit.pk)
         _record_sync_failure(visit, exc, now)
     return True
