@@ -132,7 +132,7 @@ def board_visits(clinic_id: int, day_start: datetime, day_end: datetime) -> Quer
     """Today's visits still at or due at the clinic, with everything the board shows prefetched.
 
     Queries: visits (+ patient, chair, course), vitals, pump events, open alerts, open calls,
-    discharge scores — a fixed number however many rows.
+    discharge scores, current dose orders — a fixed number however many rows.
     """
     return (Visit.objects.filter(clinic_id=clinic_id, starts_at__gte=day_start, starts_at__lt=day_end,
                                  status__in=BOARD_STATUSES)
@@ -145,6 +145,7 @@ def board_visits(clinic_id: int, day_start: datetime, day_end: datetime) -> Quer
                 Prefetch("call_requests", queryset=CallRequest.objects.filter(answered_at__isnull=True),
                          to_attr="board_calls"),
                 Prefetch("discharge_scores", to_attr="board_scores"),
+                Prefetch("dose_orders", queryset=DoseOrder.objects.current(), to_attr="board_orders"),
             ).order_by("chair__name", "starts_at"))
 
 

@@ -87,3 +87,10 @@ def test_the_board_query_count_does_not_grow_with_rows(login: Any, nurse: Any, c
     # session, user, 2FA device, memberships, clinic, protocol version, visits (+patient, chair, course),
     # vitals, pump events, open alerts, open calls, discharge scores, chairs: the same for 1 or 20 rows
     assert _board_queries(client) == one
+
+
+def test_the_board_calls_out_a_pump_past_its_programmed_time(login: Any, nurse: Any, ready_visit: Any,
+                                                             frozen: Any) -> None:
+    do_record_pump_event(nurse, ready_visit, "start", now=at(9, 15))
+    frozen.move_to(at(10, 2))
+    assert "PUMP PAST PROGRAMMED TIME" in login(nurse).get(URL).content.decode()

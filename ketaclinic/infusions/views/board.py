@@ -18,11 +18,13 @@ from ketaclinic.audit.log import record_event
 from ketaclinic.infusions import actions
 from ketaclinic.infusions.access import get_call_for_charting, get_visit_for_charting, get_visit_for_front_desk
 from ketaclinic.infusions.models import PumpEventKind
-from ketaclinic.infusions.records import VitalsDue, board_visits, next_vitals_due
+from ketaclinic.infusions.records import VitalsDue, board_visits, next_vitals_due, pump_course
 from ketaclinic.protocol.discharge import assess_discharge, required_scores
 from ketaclinic.schedule.models import Chair, Visit, VisitStatus
 from ketaclinic.web.clinic import current_clinic
 
+# Minutes past the programmed duration before the board and chart ask the nurse to check the pump.
+OVERRUN_GRACE_MIN = 5
 PHASES: dict[str, str] = {
     VisitStatus.BOOKED: "Expected", VisitStatus.CONFIRMED: "Expected", VisitStatus.ARRIVED: "Arrived",
     VisitStatus.IN_CHAIR: "Pre-checks", VisitStatus.INFUSING: "Infusing", VisitStatus.RECOVERING: "Recovering",
@@ -40,6 +42,7 @@ class BoardRow:
     overdue: bool
     alerts: list[Any]
     calls: list[Any]
+    overrun: bool = False
 
 
 def _ready(visit: Visit, protocol: Any, now: datetime) -> bool:
@@ -74,8 +77,12 @@ def board_rows(clinic: Any, now: datetime) -> list[BoardRow]:
             text = f"Due now ({due.label})"
         else:
             text = f"in {left} min ({due.label})"
+        orders = visit.board_orders  # type: ignore[attr-defined]
+        course = pump_course(orders[0] if orders else None, visit.board_pump, now)  # type: ignore[attr-defined]
+        overrun = bool(orders) and visit.status == VisitStatus.INFUSING and \
+            course.actual_minutes > float(orders[0].duration_minutes) + OVERRUN_GRACE_MIN
         rows.append(BoardRow(visit, phase, key, minutes, due, text, due.overdue(now),
-                             visit.board_alerts, visit.board_calls))  # type: ignore[attr-defined]
+                             visit.board_alerts, visit.board_calls, overrun))  # type: ignore[attr-defined]
     return rows
 
 

@@ -45,12 +45,10 @@ from ketaclinic.infusions.readiness import (
     review_flags_check,
 )
 from ketaclinic.infusions.records import next_vitals_due, pump_course
+from ketaclinic.infusions.views.board import OVERRUN_GRACE_MIN
 from ketaclinic.infusions.views.common import attach_error, providers_of, require_clinical_staff, user_by_email
 from ketaclinic.protocol.discharge import required_scores
 from ketaclinic.schedule.models import Chair, Visit, VisitStatus
-
-# Minutes past the programmed duration before the chart asks the nurse to check the pump.
-OVERRUN_GRACE_MIN = 5
 
 
 def _checkin_initial(visit: Visit) -> dict[str, Any]:
