@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 # Dotted paths of due-work handlers, in priority order (safety work first).
 DUE_WORK: list[str] = [
+    # outcomes: queue each clinic's due questionnaire reminders (one clinic per call)
+    "ketaclinic.outcomes.reminders.sweep_questionnaire_reminders",
     # preparation: build plans and reminder rows for upcoming visits; re-sync moved/cancelled ones
     "ketaclinic.preparation.sweep.sync_one_visit",
     # preparation: open a front desk task for a ride still unconfirmed at the cut-off

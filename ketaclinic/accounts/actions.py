@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from functools import partial
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -58,7 +57,14 @@ def create_invitation(acting_user: User | None, clinic: Clinic, email: str, full
         created_at=now, expires_at=now + timedelta(days=INVITATION_DAYS),
     )
     link = f"{settings.SITE_URL}{reverse('accounts:accept_invitation', args=[token])}"
-    transaction.on_commit(partial(_send_invitation_email, invitation.email, clinic.name, link, role == Role.PATIENT))
+    email, clinic_name, is_patient = invitation.email, clinic.name, role == Role.PATIENT
+
+    def send_invitation_email() -> None:
+        _send_invitation_email(email, clinic_name, link, is_patient)
+
+    # robust: a mail server failure is logged and must not turn a saved record into an error page;
+    # staff can resend the invitation from the chart.
+    transaction.on_commit(send_invitation_email, robust=True)
     return invitation, token
 
 

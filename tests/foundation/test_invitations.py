@@ -94,3 +94,19 @@ def test_patients_of_two_clinics_never_mix(login: Any, clinic: Any, other_clinic
     make_patient(other_clinic, first_name="Far", last_name="Away", date_of_birth=date(1990, 1, 1))
     body = login(nurse).get(reverse("patients:list")).content.decode()
     assert "Away" not in body
+
+
+@pytest.mark.django_db
+def test_a_mail_server_failure_keeps_the_registration(
+    login: Any, front_desk: Any, clinic: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from tests.conftest import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens there
+    data = {"first_name": "Ned", "last_name": "Offline", "date_of_birth": "1970-05-06", "sex_at_birth": "male",
+            "email": "ned@example.org", "preferred_language": "en", "send_invitation": "on"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(front_desk).post(reverse("patients:register"), data)
+    assert response.status_code == 302
+    assert Patient.objects.filter(last_name="Offline").exists()
