@@ -291,6 +291,7 @@ if SMS_BACKEND not in ("console", "http"):
     raise ImproperlyConfigured(f"SMS_BACKEND: must be console or http, got {SMS_BACKEND!r}")
 SMS_HTTP_URL = env_str("SMS_HTTP_URL")
 SMS_HTTP_TOKEN = env_str("SMS_HTTP_TOKEN")
+SMS_FROM = env_str("SMS_FROM")  # sender number for the HTTP SMS backend
 if SMS_BACKEND == "http" and not SMS_HTTP_URL:
     raise ImproperlyConfigured("SMS_HTTP_URL: required when SMS_BACKEND is http")
 
