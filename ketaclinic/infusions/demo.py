@@ -146,7 +146,7 @@ def _walk(ctx: Any, visit: Visit, phase: str, n: int) -> None:
     last = start
     for m in range(10, 41, 10):
         at = start + timedelta(minutes=m)
-        if at > ctx.now - timedelta(minutes=1) or (phase == "infusing_overdue" and m > 20):
+        if at > ctx.now - timedelta(minutes=1) or (phase == "infusing_overdue" and m > 10):
             break
         hr = 116 if phase == "infusing" and m == 20 else 76 + m // 10
         actions.do_record_vitals(nurse, visit, systolic=132 + m // 5, diastolic=82, heart_rate=hr, spo2=97,
@@ -181,7 +181,8 @@ def _demo_password() -> str:
 
 
 PHASE_PLAN = ["ready", "recovering", "infusing", "infusing_overdue", "pre_checks", "arrived"]
-MINUTES_BACK = {"arrived": 6, "pre_checks": 25, "infusing": 50, "infusing_overdue": 62, "recovering": 70,
+# How long ago each walk begins (arrival); the pump starts 12 minutes later and runs 40 minutes.
+MINUTES_BACK = {"arrived": 6, "pre_checks": 25, "infusing": 35, "infusing_overdue": 45, "recovering": 70,
                 "ready": 100}
 
 
@@ -227,11 +228,15 @@ def _fill_today(ctx: Any) -> None:
     if local.hour < 3:
         return  # too close to midnight for a believable day on the floor
     flags_of = review_flags_check()
+    # Patients booked for the next few hours may come early; they fill the waiting-room phases first.
     waiting = [v for v in visits if v.status in (VisitStatus.BOOKED, VisitStatus.CONFIRMED)
-               and v.starts_at <= ctx.now + timedelta(hours=1)
+               and v.starts_at <= ctx.now + timedelta(hours=3)
                and (flags_of is None or not list(flags_of(v.patient))) and v.patient.user_id is not None]
     taken = {v.patient_id for v in visits}
     for n, phase in enumerate(PHASE_PLAN):
-        visit = waiting.pop(0) if waiting else _book_today(ctx, MINUTES_BACK[phase], taken)
+        early = phase in ("arrived", "pre_checks")
+        visit = waiting.pop() if early and waiting else _book_today(ctx, MINUTES_BACK[phase], taken)
+        if visit is None and waiting:
+            visit = waiting.pop()
         if visit is not None:
             _walk(ctx, visit, phase, n)
