@@ -27,20 +27,24 @@ class MonitorState:
     minute: float = 0
     sequence: int = 0
     prefix: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    baseline: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
     def __post_init__(self) -> None:
         r = self.rng
         self.systolic, self.diastolic = r.uniform(112, 132), r.uniform(68, 84)
         self.heart_rate, self.spo2, self.respiratory_rate = r.uniform(62, 82), r.uniform(96, 99), r.uniform(12, 16)
+        self.baseline = (self.systolic, self.diastolic, self.heart_rate)
 
     def next_readings(self, step_minutes: float) -> dict[str, int]:
         """One reading `step_minutes` after the last; the ketamine effect peaks around minute 25."""
         r = self.rng
         self.minute += step_minutes
         effect = max(0.0, 1 - abs(self.minute - 25) / 25)
-        self.systolic += r.gauss(0, 1.5)
-        self.diastolic += r.gauss(0, 1.0)
-        self.heart_rate += r.gauss(0, 1.2)
+        # a random walk pulled back towards the patient's baseline, as real readings wander
+        sys0, dia0, hr0 = self.baseline
+        self.systolic += 0.1 * (sys0 - self.systolic) + r.gauss(0, 1.5)
+        self.diastolic += 0.1 * (dia0 - self.diastolic) + r.gauss(0, 1.0)
+        self.heart_rate += 0.1 * (hr0 - self.heart_rate) + r.gauss(0, 1.2)
         self.spo2 = min(100.0, max(93.0, self.spo2 + r.gauss(0, 0.3)))
         self.respiratory_rate = min(20.0, max(10.0, self.respiratory_rate + r.gauss(0, 0.4)))
         return {"systolic": round(self.systolic + 14 * effect), "diastolic": round(self.diastolic + 8 * effect),
