@@ -46,9 +46,9 @@ DEMO_HOOKS: list[str] = [
     "ketaclinic.schedule.demo",
     "ketaclinic.notifications.demo",
     "ketaclinic.preparation.demo",
+    "ketaclinic.consent.demo",  # before infusions: the readiness gate needs signed consent
     "ketaclinic.infusions.demo",
     "ketaclinic.outcomes.demo",
-    "ketaclinic.consent.demo",
     "ketaclinic.messaging.demo",
     "ketaclinic.interop.demo",
     "ketaclinic.guide.demo",
@@ -217,7 +217,8 @@ def _seed_courses_and_visits(ctx: DemoContext) -> None:
 
     def past_or_future(visit: Visit | None) -> None:
         if visit is not None and visit.ends_at < ctx.now:
-            do_set_visit_status(ctx.staff["nurse"], visit, VisitStatus.DISCHARGED, now=visit.ends_at)
+            do_set_visit_status(ctx.staff["nurse"], visit, VisitStatus.DISCHARGED, now=visit.ends_at,
+                                historical=True)
 
     for i, patient in enumerate(ctx.patients[Stage.INDUCTION]):
         # Induction patients are spread from "just started" to "nearly done".

@@ -34,6 +34,7 @@ BASELINE_VITALS = "baseline_vitals"
 PREGNANCY = "pregnancy"
 CONSENT = "consent"
 REVIEW_FLAGS = "review_flags"
+SAFETY_TASK = "safety_task"
 
 ITEM_LABELS: dict[str, str] = {
     HEALTH_UPDATE: "Health update reviewed",
@@ -46,6 +47,7 @@ ITEM_LABELS: dict[str, str] = {
     PREGNANCY: "Pregnancy check",
     CONSENT: "Consent on file",
     REVIEW_FLAGS: "No open provider-review flags",
+    SAFETY_TASK: "No open same-day safety follow-up",
 }
 # Blood-pressure findings that mean "do not start yet", whatever the acknowledgement says.
 BP_HOLD_CODES = {"bp_preinfusion_hold", "bp_preinfusion_block", "hypertensive_emergency"}
@@ -195,7 +197,7 @@ def readiness(visit: Visit, *, now: datetime | None = None, checkin: CheckIn | N
 
     has_consent = consent_check()
     if has_consent is not None:
-        ok = bool(has_consent(visit.patient))
+        ok = bool(has_consent(visit.patient, on=now))
         add(CONSENT, ok, "Valid consent on file." if ok else "No valid consent on file.")
     else:
         ok = bool(c and c.consent_confirmed)
@@ -211,6 +213,13 @@ def readiness(visit: Visit, *, now: datetime | None = None, checkin: CheckIn | N
         ok = bool(c and c.review_flags_confirmed)
         add(REVIEW_FLAGS, ok, "Nurse confirmed no open provider review (screening flags not connected yet)." if ok
             else "Confirm by hand that no provider review is open (screening flags not connected yet).", manual=True)
+
+    # clinical-reference §11: a positive PHQ-9 item 9 needs same-day clinician review before any infusion.
+    open_safety_task = external("ketaclinic.outcomes.access", "has_open_safety_task")
+    if open_safety_task is not None:
+        open_task = bool(open_safety_task(visit.patient))
+        add(SAFETY_TASK, not open_task, "No open safety follow-up." if not open_task
+            else "A same-day safety follow-up is open: a clinician must see the patient and close it first.")
     return items
 
 

@@ -33,6 +33,9 @@ from ketaclinic.schedule.models import (
 )
 from ketaclinic.schedule.rules import Placement, Problem, blocking, check_course_plan, load_boards
 
+# Set only by the infusion-day actions (readiness gate, discharge score).
+CHAIR_STATUSES = frozenset({VisitStatus.IN_CHAIR, VisitStatus.INFUSING, VisitStatus.RECOVERING, VisitStatus.DISCHARGED})
+
 
 class SlotTaken(ValueError):
     """The chair or the patient is already booked at that time."""
@@ -155,12 +158,16 @@ def _place_visit(acting_user: User, course: TreatmentCourse, chair: Chair, start
 
 @transaction.atomic
 def do_set_visit_status(acting_user: User, visit: Visit, status: str, *, reason: str = "",
-                        now: datetime | None = None) -> Visit:
-    """Move a visit to a new status (arrival, no-show, cancellation, discharge…).
+                        now: datetime | None = None, historical: bool = False) -> Visit:
+    """Move a visit to a new status outside the infusion day (confirmation, no-show, cancellation).
 
-    The infusion-day work adds its own guarded transitions on top of this.
+    The chair statuses (in_chair, infusing, recovering, discharged) belong to the infusion-day
+    actions, which enforce the readiness gate and the discharge score; this refuses them, except
+    `historical=True` for importing visits that already happened (the demo seeder).
     """
     require_perm(acting_user, visit.clinic, Perm.VIEW_PATIENTS)
+    if status in CHAIR_STATUSES and not historical:
+        raise ValueError(f"Use the infusion-day screens to set a visit to {status}.")
     old = visit.status
     visit.status = status
     visit.status_changed_at = now or timezone.now()

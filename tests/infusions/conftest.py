@@ -44,7 +44,7 @@ def book_visit(patient: Any, chair: Any, provider: Any, front_desk: Any, start: 
                                                          earliest_on=start.date() - timedelta(days=30))
     visit = do_book_visit(front_desk, course, chair, start, number=number, now=start - timedelta(days=7))
     if status != "booked":
-        do_set_visit_status(front_desk, visit, status, now=start)
+        do_set_visit_status(front_desk, visit, status, now=start, historical=True)
     return visit
 
 

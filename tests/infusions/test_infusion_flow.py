@@ -268,3 +268,22 @@ def test_an_unconfirmed_monitor_reading_or_an_earlier_open_alert_keeps_the_gate_
     do_acknowledge_alert(nurse, VitalAlert.objects.get(), action_taken="recheck 84", now=at(9, 11))
     do_confirm_vitals(nurse, monitor, now=at(9, 13))
     assert baseline().met and "09:12" in baseline().detail
+
+
+def test_an_open_phq9_safety_follow_up_holds_the_pump(nurse: Any, provider: Any, patient: Any,
+                                                      ready_visit: Any) -> None:
+    """clinical-reference §11: item 9 ≥ 1 → same-day clinician review before any infusion starts."""
+    from ketaclinic.outcomes.actions import do_close_safety_task, do_submit_questionnaire
+    from ketaclinic.outcomes.models import SafetyTask
+
+    do_submit_questionnaire(patient.user, patient, "phq9", [1, 1, 1, 1, 1, 1, 1, 1, 1], submission_key="k1",
+                            now=at(8, 0))
+    with pytest.raises(GateNotMet) as exc:
+        do_record_pump_event(nurse, ready_visit, "start", now=at(9, 15))
+    assert [i.code for i in exc.value.items] == ["safety_task"]
+    task = SafetyTask.objects.get(patient=patient)
+    do_close_safety_task(provider, task, contacted_by_name="Dr Provider", contacted_at=at(8, 20),
+                         action_taken="Phone call: no plan or intent; safety plan reviewed.",
+                         outcome="safe_plan", now=at(8, 30))
+    assert not [i for i in unmet(readiness(ready_visit, now=at(9, 16)))]
+

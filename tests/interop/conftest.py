@@ -64,7 +64,7 @@ def book_visit(patient: Patient, chair: Chair, provider: User, front_desk: User,
                                                          earliest_on=starts_at.date())
     visit = do_book_visit(front_desk, course, chair, starts_at)
     if status != "booked":
-        do_set_visit_status(front_desk, visit, status)
+        do_set_visit_status(front_desk, visit, status, historical=True)
     return visit
 
 

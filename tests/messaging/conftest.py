@@ -41,7 +41,7 @@ def infused_visit(provider: Any, front_desk: Any, nurse: Any) -> Any:
                                                              earliest_on=date(2026, 1, 1),
                                                              now=starts_at - timedelta(days=10))
         visit = do_book_visit(front_desk, course, chair, starts_at, now=starts_at - timedelta(days=7))
-        return do_set_visit_status(nurse, visit, "discharged", now=starts_at + timedelta(hours=2))
+        return do_set_visit_status(nurse, visit, "discharged", now=starts_at + timedelta(hours=2), historical=True)
 
     return do
 

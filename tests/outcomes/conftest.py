@@ -78,7 +78,7 @@ def make_course(clinic: Clinic, chair: Chair, provider: User, front_desk: User,
             visit = do_book_visit(front_desk, course, chair, local(clinic, day, hhmm), number=n,
                                   now=local(clinic, start) - timedelta(days=9))
             if n <= done:
-                do_set_visit_status(nurse, visit, VisitStatus.DISCHARGED, now=visit.ends_at)
+                do_set_visit_status(nurse, visit, VisitStatus.DISCHARGED, now=visit.ends_at, historical=True)
             visits.append(visit)
         do_set_patient_stage(None, patient, "induction")
         return course, visits

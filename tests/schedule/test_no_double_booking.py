@@ -93,3 +93,13 @@ def test_twenty_concurrent_bookings_of_one_slot_one_wins(front_desk: Any, provid
     assert results.count("won") == 1
     assert results.count(SLOT_TAKEN) == 19
     assert Visit.objects.filter(chair=chairs[0], status=VisitStatus.BOOKED).count() == 1
+
+
+@pytest.mark.django_db
+def test_chair_statuses_are_reserved_for_the_infusion_day_actions(front_desk: Any, course: Any, chairs: Any,
+                                                                  clinic: Any, at: Any) -> None:
+    """Starting or discharging through the generic status action would skip the gate and the score."""
+    visit = do_book_visit(front_desk, course, chairs[0], at(clinic, MONDAY, "09:00"))
+    for status in ("in_chair", "infusing", "recovering", "discharged"):
+        with pytest.raises(ValueError, match="infusion-day"):
+            do_set_visit_status(front_desk, visit, status)
