@@ -57,12 +57,12 @@ def build(visits: int, per_visit: int) -> tuple[object, str, int]:
     for v in range(visits):
         start = now - timedelta(days=365) + timedelta(days=7 * v)
         visit = do_book_visit(staff, course, chair, start)
-        do_set_visit_status(staff, visit, "recovering")
+        do_set_visit_status(staff, visit, "recovering", historical=True)  # a visit that already happened
         for k in range(per_visit):
             do_record_vitals(staff, visit, systolic=118 + k % 20, diastolic=76 + k % 9, heart_rate=64 + k % 25,
                              spo2=95 + k % 5, respiratory_rate=12 + k % 6, taken_at=start + timedelta(minutes=3 * k),
                              now=start + timedelta(minutes=3 * k + 1))
-        do_set_visit_status(staff, visit, "discharged")
+        do_set_visit_status(staff, visit, "discharged", historical=True)
     raw = do_create_api_token(staff, clinic, name="bench", scope="read")[1]
     return patient, raw, clinic.pk
 

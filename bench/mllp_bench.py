@@ -23,7 +23,8 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as wall_clock
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,14 +47,15 @@ def setup_clinic(monitors: int) -> tuple[str, list[str]]:
     from ketaclinic.accounts.roles import Role
     from ketaclinic.clinics.actions import do_create_clinic
     from ketaclinic.courses.actions import do_create_course
+    from ketaclinic.infusions.actions.checkin import do_mark_arrived, do_take_patient
     from ketaclinic.patients.actions import do_register_patient
-    from ketaclinic.schedule.actions import do_book_visit, do_create_chair, do_set_visit_status
+    from ketaclinic.schedule.actions import do_book_visit, do_create_chair
 
     tag = uuid.uuid4().hex[:8]
     clinic = do_create_clinic(None, name=f"MLLP bench {tag}", slug=f"mllp-bench-{tag}", tz="America/New_York",
                               phone="555-0100")
     staff = User.objects.create_user(email=f"bench-{tag}@example.org", full_name="Bench", password=None)
-    for role in (Role.FRONT_DESK, Role.PROVIDER):
+    for role in (Role.FRONT_DESK, Role.PROVIDER, Role.NURSE):
         do_grant_role(None, clinic, staff, role)
     now = timezone.now()
     devices = []
@@ -63,8 +65,10 @@ def setup_clinic(monitors: int) -> tuple[str, list[str]]:
         patient = do_register_patient(staff, clinic, first_name=f"Bench{n}", last_name=tag,
                                       date_of_birth=now.date().replace(year=1980), sex_at_birth="female")
         course = do_create_course(staff, patient, indication_code="F33.2", earliest_on=now.date())
-        visit = do_book_visit(staff, course, chair, now - timedelta(minutes=30))
-        do_set_visit_status(staff, visit, "infusing")
+        midnight = datetime.combine(timezone.localdate(now, clinic.zone), wall_clock(0), tzinfo=clinic.zone)
+        visit = do_book_visit(staff, course, chair, max(now - timedelta(minutes=30), midnight))
+        do_mark_arrived(staff, visit)
+        do_take_patient(staff, visit, chair)  # in the chair now: the monitor's readings are filed on it
         devices.append(device)
     return clinic.slug, devices
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -56,19 +56,35 @@ def monitored_chair(clinic: Clinic) -> Chair:
     return do_create_chair(None, clinic, "Chair 1", monitor_device_id=MONITOR_ID)
 
 
-def book_visit(patient: Patient, chair: Chair, provider: User, front_desk: User, *, status: str = "infusing",
-               starts_at: Any = None, code: str = "F33.2") -> Visit:
-    """A visit of `patient` in `chair`, moved to `status` (built through the actions)."""
-    starts_at = starts_at or timezone.now() - timedelta(minutes=20)
+def book_visit(patient: Patient, chair: Chair, provider: User, front_desk: User, *, status: str = "in_chair",
+               starts_at: Any = None, code: str = "F33.2", nurse: User | None = None) -> Visit:
+    """A visit of `patient` in `chair`, built through the actions.
+
+    "in_chair": today, marked arrived by the front desk and taken to the chair by `nurse` (the
+    infusion-day actions). "booked": as booked. Any other status is a visit that already
+    happened, recorded as such (`historical`).
+    """
+    now = timezone.now()
+    midnight = datetime.combine(timezone.localdate(now, chair.clinic.zone), time(0), tzinfo=chair.clinic.zone)
+    starts_at = starts_at or max(now - timedelta(minutes=20), midnight)
     course = patient.courses.first() or do_create_course(provider, patient, indication_code=code,
                                                          earliest_on=starts_at.date())
     visit = do_book_visit(front_desk, course, chair, starts_at)
-    if status != "booked":
+    if status == "in_chair":
+        from ketaclinic.infusions.actions.checkin import do_mark_arrived, do_take_patient
+
+        if nurse is None:
+            from ketaclinic.accounts.roles import Role
+
+            nurse = make_staff(chair.clinic, Role.NURSE)
+        do_mark_arrived(front_desk, visit)
+        do_take_patient(nurse, visit, chair)
+    elif status != "booked":
         do_set_visit_status(front_desk, visit, status, historical=True)
     return visit
 
 
 @pytest.fixture
 def visit_in_chair(patient: Patient, monitored_chair: Chair, provider: User, front_desk: User) -> Visit:
-    """`patient` infusing in the monitored chair right now."""
+    """`patient` in the monitored chair right now (pre-checks)."""
     return book_visit(patient, monitored_chair, provider, front_desk)

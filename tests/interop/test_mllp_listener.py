@@ -120,8 +120,8 @@ def test_no_patient_in_the_chair_gets_an_error(listener, patient, monitored_chai
 def test_it_finds_the_patient_in_the_right_chair(listener, clinic, patient, other_patient, monitored_chair,
                                                 provider, front_desk):
     other_chair = do_create_chair(None, clinic, "Chair 2", monitor_device_id="MON-0002")
-    book_visit(patient, monitored_chair, provider, front_desk, status="recovering")
-    theirs = book_visit(other_patient, other_chair, provider, front_desk, status="in_chair")
+    book_visit(patient, monitored_chair, provider, front_desk)
+    theirs = book_visit(other_patient, other_chair, provider, front_desk)
     send(listener, message("C2", device="MON-0002"))
     assert VitalSign.objects.get().visit_id == theirs.pk
 
