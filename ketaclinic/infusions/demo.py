@@ -17,6 +17,7 @@ from ketaclinic.infusions import actions
 from ketaclinic.infusions.actions.history import do_transcribe_paper_record
 from ketaclinic.infusions.models import CheckIn, ControlledSubstanceEntry, CsKind, DoseOrder
 from ketaclinic.infusions.readiness import readiness, review_flags_check, unmet
+from ketaclinic.schedule.actions import chair_conflict
 from ketaclinic.schedule.models import ACTIVE_STATUSES, Chair, Visit, VisitStatus
 
 LOT = "KET-2611-A"
@@ -111,7 +112,9 @@ def _free_chair(ctx: Any, visit: Visit) -> Chair:
                .values_list("chair_id", flat=True))
     if visit.chair_id and visit.chair_id not in busy:
         return visit.chair  # type: ignore[return-value]
-    return Chair.objects.filter(clinic=ctx.clinic, active=True).exclude(pk__in=busy).order_by("name").first()  # type: ignore[return-value]
+    free = Chair.objects.filter(clinic=ctx.clinic, active=True).exclude(pk__in=busy).order_by("name")
+    # a chair nobody else is booked in during this visit (the exclusion constraint insists)
+    return next(c for c in free if chair_conflict(visit, c) is None)
 
 
 def _walk(ctx: Any, visit: Visit, phase: str, n: int) -> None:

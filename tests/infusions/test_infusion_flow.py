@@ -287,3 +287,16 @@ def test_an_open_phq9_safety_follow_up_holds_the_pump(nurse: Any, provider: Any,
                          outcome="safe_plan", now=at(8, 30))
     assert not [i for i in unmet(readiness(ready_visit, now=at(9, 16)))]
 
+
+
+def test_a_nurse_cannot_take_a_patient_to_a_chair_booked_for_someone_else(nurse: Any, provider: Any,
+                                                                         front_desk: Any, patient: Any,
+                                                                         visit: Any) -> None:
+    from ketaclinic.infusions.actions import InfusionError
+    from ketaclinic.schedule.actions import do_create_chair
+    from tests.factories import make_patient
+
+    other_chair = do_create_chair(None, visit.clinic, "Chair 9")
+    book_visit(make_patient(visit.clinic), other_chair, provider, front_desk, visit.starts_at, status="booked")
+    with pytest.raises(InfusionError, match="Chair 9 is booked for"):
+        do_take_patient(nurse, visit, other_chair, now=at(9, 2))

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Perm, require_perm
@@ -22,6 +23,7 @@ from ketaclinic.infusions.actions.common import (
 )
 from ketaclinic.infusions.models import CheckIn, GateOverride
 from ketaclinic.infusions.readiness import ITEM_LABELS
+from ketaclinic.schedule.actions import chair_conflict
 from ketaclinic.schedule.models import Chair, Visit, VisitStatus
 
 CHECKIN_FIELDS = ("health_update_reviewed", "health_update_note", "weight_kg", "height_cm", "last_solid_food_at",
@@ -70,6 +72,14 @@ def do_take_patient(acting_user: User, visit: Visit, chair: Chair, *, now: datet
                                                          VisitStatus.RECOVERING)).exclude(pk=visit.pk)
     if busy.exists():
         raise InfusionError(f"{chair.name} has a patient in it.", "chair")
+    if chair.pk != visit.chair_id:
+        # Another booking holds that chair during this visit's time (the PostgreSQL exclusion
+        # constraint would refuse the change; SQLite relies on this check).
+        conflict = chair_conflict(visit, chair)
+        if conflict is not None:
+            raise InfusionError(f"{chair.name} is booked for {conflict.patient} at "
+                                f"{timezone.localtime(conflict.starts_at, visit.clinic.zone):%H:%M}. "
+                                "Pick another chair.", "chair")
     old_chair = visit.chair.name if visit.chair_id and visit.chair else ""
     visit.chair = chair
     visit.save(update_fields=["chair"])
