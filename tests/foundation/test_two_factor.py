@@ -127,3 +127,16 @@ def test_passwords_are_hashed_with_argon2(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     user = make_user()
     assert user.password.startswith("argon2")
+
+
+@pytest.mark.django_db
+def test_a_patient_can_turn_on_two_step_sign_in_and_then_needs_it(patient: Any) -> None:
+    client = Client()
+    sign_in(client, patient.email)
+    assert reverse("accounts:two_factor_setup") in client.get("/").content.decode()
+    client.get(reverse("accounts:two_factor_setup"))
+    device = TOTPDevice.objects.get(user=patient.user, confirmed=False)
+    client.post(reverse("accounts:two_factor_setup"), {"code": f"{totp(device.bin_key):06d}"})
+    later = Client()
+    sign_in(later, patient.email)
+    assert later.get("/")["Location"].startswith(reverse("accounts:two_factor_verify"))
