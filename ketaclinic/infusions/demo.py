@@ -106,15 +106,15 @@ def _checkin(ctx: Any, visit: Visit, when: datetime, **changes: Any) -> None:
     actions.do_record_checkin(ctx.staff["nurse"], visit, now=when, **values)
 
 
-def _free_chair(ctx: Any, visit: Visit) -> Chair:
+def _free_chair(ctx: Any, visit: Visit) -> Chair | None:
     busy = set(Visit.objects.filter(clinic=ctx.clinic, status__in=(VisitStatus.IN_CHAIR, VisitStatus.INFUSING,
                                                                    VisitStatus.RECOVERING))
                .values_list("chair_id", flat=True))
     if visit.chair_id and visit.chair_id not in busy:
-        return visit.chair  # type: ignore[return-value]
+        return visit.chair
     free = Chair.objects.filter(clinic=ctx.clinic, active=True).exclude(pk__in=busy).order_by("name")
     # a chair nobody else is booked in during this visit (the exclusion constraint insists)
-    return next(c for c in free if chair_conflict(visit, c) is None)
+    return next((c for c in free if chair_conflict(visit, c) is None), None)
 
 
 def _walk(ctx: Any, visit: Visit, phase: str, n: int) -> None:
@@ -127,6 +127,8 @@ def _walk(ctx: Any, visit: Visit, phase: str, n: int) -> None:
     if phase == "arrived":
         return
     chair = _free_chair(ctx, visit)
+    if chair is None:
+        return  # every chair is taken or booked: the patient waits, arrived, like on a real busy day
     actions.do_take_patient(nurse, visit, chair, now=t0 + timedelta(minutes=3))
     if phase == "pre_checks":
         _checkin(ctx, visit, t0 + timedelta(minutes=8), ride_confirmed=False, medications_confirmed=False)
