@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -97,6 +97,6 @@ class RequireStaffTwoFactorMiddleware:
         ):
             target = "accounts:two_factor_verify" if has_confirmed_device(user) else "accounts:two_factor_setup"
             if request.path.startswith("/api/"):
-                return HttpResponse("Two-step sign-in required.", status=403)
+                return JsonResponse({"detail": "Two-step sign-in required."}, status=403)
             return redirect(f"{reverse(target)}?next={request.path}")
         return self.get_response(request)

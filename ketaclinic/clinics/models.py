@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -9,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from ketaclinic.protocol.config import Protocol, load_protocol
+from ketaclinic.protocol.config import Protocol, default_protocol, load_protocol
 
 
 def validate_timezone(value: str) -> None:
@@ -45,7 +47,7 @@ class Clinic(models.Model):
     def protocol(self) -> Protocol:
         """The clinic's protocol: defaults with the latest overrides."""
         version = self.current_protocol_version()
-        return load_protocol(version.overrides if version else {})
+        return version.protocol() if version else default_protocol()
 
 
 class ProtocolVersion(models.Model):
@@ -71,7 +73,14 @@ class ProtocolVersion(models.Model):
         return f"{self.clinic} protocol v{self.number}"
 
     def protocol(self) -> Protocol:
-        return load_protocol(self.overrides)
+        return _protocol_for_version(self.pk, json.dumps(self.overrides, sort_keys=True))
 
     def override_items(self) -> list[tuple[str, Any]]:
         return sorted(self.overrides.items())
+
+
+@lru_cache(maxsize=256)
+def _protocol_for_version(version_id: int, overrides_json: str) -> Protocol:
+    """Versions are never edited, so a version's validated protocol can be kept (hot paths: the
+    monitor feed and the floor board ask for it on every reading)."""
+    return load_protocol(json.loads(overrides_json))
