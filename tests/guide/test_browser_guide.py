@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from ketaclinic.courses.actions import do_create_course
 from ketaclinic.patients.models import Stage
@@ -33,7 +34,7 @@ def test_spanish_patient_reads_the_preparation_page_on_a_phone(page: Any, browse
     patient.save()
     page.set_viewport_size({"width": 360, "height": 740})
     browser_login(page, patient.user)
-    assert page.get_by_role("heading", name="Hola, Maya").is_visible()
+    expect(page.get_by_role("heading", name="Hola, Maya")).to_be_visible()
     panel = page.locator("section", has=page.get_by_role("heading", name="Lecturas para usted"))
     panel.get_by_role("link", name="Antes de su visita").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Antes de su visita"
@@ -55,12 +56,12 @@ def test_english_patient_switches_language_and_pages_follow(page: Any, browser_l
     browser_login(page, approved_and_booked.user)
     page.get_by_role("link", name="Read the patient guide").click()
     page.get_by_role("link", name="After your infusion").click()
-    assert page.get_by_role("heading", name="Call 911 right away if you have").is_visible()
+    expect(page.get_by_role("heading", name="Call 911 right away if you have")).to_be_visible()
     assert serious_violations(page) == []
     page.screenshot(path="docs/screenshots/guide-phone-en.png", full_page=False)
     page.goto(page.base_url + "/")
     page.get_by_role("button", name="Español").click()
-    assert page.get_by_role("heading", name="Hola, Maya").is_visible()
+    expect(page.get_by_role("heading", name="Hola, Maya")).to_be_visible()
 
 
 def test_patient_home_and_sign_in_pages_pass_axe(page: Any, browser_login: Any, patient: Any) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from ketaclinic.courses.models import CourseKind, TreatmentCourse
 from ketaclinic.outcomes.models import CourseReview, QuestionnaireResponse, SafetyTask, SleepDiaryEntry
@@ -34,12 +35,12 @@ def test_patient_answers_a_scheduled_phq9_and_a_sleep_diary_and_sees_charts(
     make_course(patient, start=today + timedelta(days=3), done=0)  # baseline due this week
     page.set_viewport_size({"width": 360, "height": 800})
     browser_login(page, patient.user)
-    assert page.get_by_role("heading", name="Questionnaires to answer").is_visible()
+    expect(page.get_by_role("heading", name="Questionnaires to answer")).to_be_visible()
     page.get_by_role("link", name="Answer PHQ-9 (mood)").click()
     assert fits_phone(page)
     answer_all(page, ["More than half the days"] * 2 + ["Several days"] * 6 + ["Not at all"])
     page.get_by_role("button", name="Send my answers").click()
-    assert page.get_by_role("heading", name="Thank you").is_visible()
+    expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
     assert "Please reach out now" not in page.content()
     response = QuestionnaireResponse.objects.get()
     assert (response.instrument, response.total, response.source) == ("phq9", 10, "portal")
@@ -55,12 +56,12 @@ def test_patient_answers_a_scheduled_phq9_and_a_sleep_diary_and_sees_charts(
     page.get_by_label("Fair").check()
     page.get_by_role("button", name="Save").click()
     assert SleepDiaryEntry.objects.get().total_sleep_minutes == 380
-    assert page.get_by_role("heading", name="My progress").is_visible()
+    expect(page.get_by_role("heading", name="My progress")).to_be_visible()
     assert page.locator("svg.chart").count() >= 3  # mood, sleep efficiency, sleep quality
-    assert page.get_by_role("img", name="Mood (PHQ-9)").is_visible()
+    expect(page.get_by_role("img", name="Mood (PHQ-9)")).to_be_visible()
     assert fits_phone(page)
     page.get_by_text("Show the numbers as a table").first.click()
-    assert page.get_by_role("table").first.is_visible()
+    expect(page.get_by_role("table").first).to_be_visible()
 
 
 def test_item9_shows_crisis_resources_and_raises_the_safety_task(
@@ -70,7 +71,7 @@ def test_item9_shows_crisis_resources_and_raises_the_safety_task(
     answer_all(page, ["Several days"] * 8 + ["Several days"])
     page.get_by_role("button", name="Send my answers").click()
     alert = page.get_by_role("alert")
-    assert alert.get_by_role("heading", name="Please reach out now").is_visible()
+    expect(alert.get_by_role("heading", name="Please reach out now")).to_be_visible()
     assert alert.get_by_role("link", name="988").is_visible() and "911" in alert.inner_text()
     assert "555-0100" in alert.inner_text()
     task = SafetyTask.objects.get()
@@ -101,9 +102,9 @@ def test_provider_sees_the_course_review_and_books_maintenance(
     browser_login(page, provider)
     page.goto(page.base_url + "/outcomes/")
     page.get_by_role("link", name="Maya Reyes").click()
-    assert page.get_by_role("heading", name="Course review").is_visible()
+    expect(page.get_by_role("heading", name="Course review")).to_be_visible()
     assert "Response" in page.content() and "Taper" in page.content()
-    assert page.get_by_role("img", name="Patient Health Questionnaire-9 (PHQ-9)").is_visible()
+    expect(page.get_by_role("img", name="Patient Health Questionnaire-9 (PHQ-9)")).to_be_visible()
     assert page.get_by_label("Decision").input_value() == "maintenance"
     page.get_by_label("Reason").fill("Responder (-70%); start taper per protocol.")
     page.get_by_role("button", name="Record decision").click()

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from ketaclinic.courses.actions import do_create_course
 from ketaclinic.schedule.actions import do_add_nurse_shift, do_book_visit, do_create_chair, do_set_opening_hours
@@ -49,17 +50,17 @@ def test_front_desk_books_and_moves_a_visit(page: Any, browser_login: Any, front
     page.get_by_label("Date").fill(monday.isoformat())
     page.get_by_label("Start time").fill("17:00")  # too late: the visit would end after closing
     page.get_by_role("button", name="Book").click()
-    assert page.get_by_role("alert").filter(has_text="must fit between 08:00 and 18:00").is_visible()
+    expect(page.get_by_role("alert").filter(has_text="must fit between 08:00 and 18:00")).to_be_visible()
     page.get_by_label("Start time").fill("09:00")
     page.get_by_role("button", name="Book").click()
-    assert page.get_by_text(re.compile("Booked Maya Reyes in Chair 1")).is_visible()
-    assert page.get_by_text("Reyes, Maya").is_visible()
+    expect(page.get_by_text(re.compile("Booked Maya Reyes in Chair 1"))).to_be_visible()
+    expect(page.get_by_text("Reyes, Maya")).to_be_visible()
     page.get_by_role("link", name="Move Maya Reyes").click()
     page.get_by_label("Chair").select_option(label="Chair 2")
     page.get_by_label("Start time").fill("10:30")
     page.get_by_label("Reason (kept in the audit log)").fill("Patient asked for later")
     page.get_by_role("button", name="Move").click()
-    assert page.get_by_text(re.compile("Moved visit to")).is_visible()
+    expect(page.get_by_text(re.compile("Moved visit to"))).to_be_visible()
     visit = Visit.objects.get()
     assert visit.chair == open_clinic[1] and visit.starts_at == local(clinic, monday, "10:30")
 
@@ -80,13 +81,13 @@ def test_patient_reschedules_and_cancels_on_a_phone(page: Any, browser_login: An
     page.get_by_role("group", name=f"{friday:%A, %B} {friday.day}").get_by_label("1:00 PM").check()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_role("button", name="Move my visit").click()
-    assert page.get_by_text(re.compile("Your visit is now on Friday")).is_visible()
+    expect(page.get_by_text(re.compile("Your visit is now on Friday"))).to_be_visible()
     visits[2].refresh_from_db()
     assert visits[2].starts_at == local(clinic, friday, "13:00")
     wednesday = monday + timedelta(days=2)
     page.get_by_role("link", name=f"Cancel visit on {wednesday:%B} {wednesday.day}").click()
     page.get_by_label("Why are you cancelling? (optional)").fill("I have the flu")
     page.get_by_role("button", name="Cancel my visit").click()
-    assert page.get_by_text(re.compile("Your visit is cancelled")).is_visible()
+    expect(page.get_by_text(re.compile("Your visit is cancelled"))).to_be_visible()
     visits[1].refresh_from_db()
     assert visits[1].status == VisitStatus.CANCELLED and visits[1].cancelled_reason == "I have the flu"

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from ketaclinic.courses.models import CourseStatus, TreatmentCourse
 from ketaclinic.patients.models import Patient
@@ -33,8 +34,8 @@ def test_referral_to_approval(page: Any, browser_login: Any, front_desk: Any, pr
     page.get_by_label("Referring clinician").fill("Dr. Anne Park")
     page.get_by_label("Indication (ICD-10-CM)").fill("F33.2")
     page.get_by_role("button", name="Save referral").click()
-    assert page.get_by_text("Referral for Lena Ortiz saved and portal invitation sent.").is_visible()
-    assert page.get_by_role("cell", name="Ortiz, Lena").is_visible()
+    expect(page.get_by_text("Referral for Lena Ortiz saved and portal invitation sent.")).to_be_visible()
+    expect(page.get_by_role("cell", name="Ortiz, Lena")).to_be_visible()
 
     # Patient: accepts the emailed invitation and fills the intake on a phone.
     [invitation] = [m for m in mail.outbox if "lena@example.org" in m.to]
@@ -45,7 +46,7 @@ def test_referral_to_approval(page: Any, browser_login: Any, front_desk: Any, pr
     page.get_by_label("Choose a password").fill("lena-strong-password-2027")
     page.get_by_label("Type it again").fill("lena-strong-password-2027")
     page.get_by_role("button", name="Create my account").click()
-    assert page.get_by_text("We need your health history.").is_visible()
+    expect(page.get_by_text("We need your health history.")).to_be_visible()
     page.get_by_role("link", name="Fill in my health history").click()
 
     emergency = page.locator("#section-emergency")
@@ -86,7 +87,7 @@ def test_referral_to_approval(page: Any, browser_login: Any, front_desk: Any, pr
     page.get_by_role("button", name="Save reading").click()
     page.locator("#vitals").get_by_text("126/80").wait_for()
     page.get_by_role("button", name="Send my health history").click()
-    assert page.get_by_text("Thank you. Your health history is now with our care team.").is_visible()
+    expect(page.get_by_text("Thank you. Your health history is now with our care team.")).to_be_visible()
     patient = Patient.objects.get(last_name="Ortiz")
     versions = [e.data for e in IntakeEntry.objects.filter(patient=patient, section="body").order_by("saved_at", "id")]
     assert versions[-1] == {"height_cm": 165.0, "weight_kg": 62.0}  # earlier versions kept, the bad value never saved
@@ -98,14 +99,14 @@ def test_referral_to_approval(page: Any, browser_login: Any, front_desk: Any, pr
     browser_login(page, provider)
     page.get_by_role("link", name="Screening", exact=True).click()
     page.get_by_role("link", name="Review Lena Ortiz").click()
-    assert page.get_by_role("heading", name="Eligibility findings").is_visible()
-    assert page.get_by_text("Treatment-resistant depression: yes").is_visible()
+    expect(page.get_by_role("heading", name="Eligibility findings")).to_be_visible()
+    expect(page.get_by_text("Treatment-resistant depression: yes")).to_be_visible()
     page.get_by_text("Request clearance").click()
     page.get_by_label("Send to").select_option("pcp")
     page.get_by_label("Clinician's name").fill("Dr. Home")
     page.get_by_label("What should they confirm?").fill("Any heart rhythm problems we should know about?")
     page.get_by_role("button", name="Create letter").click()
-    assert page.get_by_text("Any heart rhythm problems we should know about?").is_visible()
+    expect(page.get_by_text("Any heart rhythm problems we should know about?")).to_be_visible()
     page.get_by_role("link", name="Back to the review").click()
     page.get_by_label("Note", exact=True).fill("Faxed reply: no arrhythmia, cleared.")
     page.get_by_role("button", name="Record reply").click()
@@ -115,6 +116,6 @@ def test_referral_to_approval(page: Any, browser_login: Any, front_desk: Any, pr
     page.get_by_label("Reason (recorded in the chart)").fill("TRD after two adequate trials; PCP cleared.")
     page.get_by_label("I reviewed every hold and caution finding").check()
     page.get_by_role("button", name="Record decision").click()
-    assert page.get_by_text("The treatment course is waiting for scheduling.").is_visible()
+    expect(page.get_by_text("The treatment course is waiting for scheduling.")).to_be_visible()
     course = TreatmentCourse.objects.get(patient=patient)
     assert course.status == CourseStatus.REQUESTED and course.indication_code == "F33.2"
