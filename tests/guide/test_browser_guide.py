@@ -27,7 +27,7 @@ def approved_and_booked(patient: Any, provider: Any, front_desk: Any) -> Any:
     return patient
 
 
-def test_spanish_patient_reads_the_preparation_page_on_a_phone(page: Any, browser_login: Any,
+def test_spanish_patient_reads_the_preparation_page_on_a_phone(page: Any, browser_login: Any, tmp_path: Any,
                                                                 approved_and_booked: Any, nurse: Any) -> None:
     patient = approved_and_booked
     patient.preferred_language = "es"
@@ -40,7 +40,7 @@ def test_spanish_patient_reads_the_preparation_page_on_a_phone(page: Any, browse
     assert page.get_by_role("heading", level=1).inner_text() == "Antes de su visita"
     assert "6 horas" in page.content()
     assert serious_violations(page) == []
-    page.screenshot(path="docs/screenshots/guide-phone-es.png", full_page=False)
+    page.screenshot(path=str(tmp_path / "guide-phone-es.png"))  # the docs copy is committed by hand
 
     staff = page.context.browser.new_context().new_page()
     staff.base_url = page.base_url
@@ -50,7 +50,7 @@ def test_spanish_patient_reads_the_preparation_page_on_a_phone(page: Any, browse
     assert "Read" in row.inner_text() and "Not read" not in row.inner_text()
 
 
-def test_english_patient_switches_language_and_pages_follow(page: Any, browser_login: Any,
+def test_english_patient_switches_language_and_pages_follow(page: Any, browser_login: Any, tmp_path: Any,
                                                             approved_and_booked: Any) -> None:
     page.set_viewport_size({"width": 360, "height": 740})
     browser_login(page, approved_and_booked.user)
@@ -58,7 +58,7 @@ def test_english_patient_switches_language_and_pages_follow(page: Any, browser_l
     page.get_by_role("link", name="After your infusion").click()
     expect(page.get_by_role("heading", name="Call 911 right away if you have")).to_be_visible()
     assert serious_violations(page) == []
-    page.screenshot(path="docs/screenshots/guide-phone-en.png", full_page=False)
+    page.screenshot(path=str(tmp_path / "guide-phone-en.png"))
     page.goto(page.base_url + "/")
     page.get_by_role("button", name="Español").click()
     expect(page.get_by_role("heading", name="Hola, Maya")).to_be_visible()
