@@ -300,3 +300,19 @@ def test_a_nurse_cannot_take_a_patient_to_a_chair_booked_for_someone_else(nurse:
     book_visit(make_patient(visit.clinic), other_chair, provider, front_desk, visit.starts_at, status="booked")
     with pytest.raises(InfusionError, match="Chair 9 is booked for"):
         do_take_patient(nurse, visit, other_chair, now=at(9, 2))
+
+
+def test_the_provider_told_of_an_adverse_event_gets_a_written_copy_without_health_details(
+    nurse: Any, provider: Any, patient: Any, ready_visit: Any, smtp_server: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from ketaclinic.infusions.actions import do_record_adverse_event
+
+    do_record_pump_event(nurse, ready_visit, "start", now=at(9, 15))
+    with django_capture_on_commit_callbacks(execute=True):
+        do_record_adverse_event(nurse, ready_visit, event_type="emergence reaction", severity="moderate",
+                                action_taken="paused pump; reassurance", provider_notified=provider, now=at(9, 30))
+    [message] = smtp_server.to(provider.email)
+    body = message.get_payload(decode=True).decode()
+    assert f"/infusions/visit/{ready_visit.pk}/" in body and "moderate" in body
+    assert patient.last_name not in body and "emergence" not in body

@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Perm, has_perm
@@ -143,7 +147,28 @@ def do_record_adverse_event(acting_user: User, visit: Visit, *, event_type: str,
     record_event(acting_user, "ADVERSE_EVENT_RECORDED", patient=visit.patient, obj=ae, at=at,
                  details={"type": ae.event_type, "severity": severity,
                           "provider_notified": provider.email if provider else None})
+    if provider is not None and provider.pk != acting_user.pk:
+        _email_provider_after_commit(provider.email, visit, severity, at)
     return ae
+
+
+def _email_provider_after_commit(address: str, visit: Visit, severity: str, at: datetime) -> None:
+    """A written copy of the bedside report for the provider who was told.
+
+    No name or clinical detail in the email (it leaves the system): the chair, the time and a
+    link to the chart, where the provider signs in to read the record.
+    """
+    chair = visit.chair.name if visit.chair else "the floor"
+    when = timezone.localtime(at, visit.clinic.zone).strftime("%H:%M")
+    link = f"{settings.SITE_URL}{reverse('infusions:visit', args=[visit.pk])}"
+    body = (f"A {severity} adverse event was charted at {when} for the patient in {chair} "
+            f"at {visit.clinic.name}, and you were named as the provider told.\n\n"
+            f"Open the visit record (sign-in required): {link}\n")
+
+    def send() -> None:
+        send_mail(f"Adverse event charted ({severity}) — {visit.clinic.name}", body, None, [address])
+
+    transaction.on_commit(send, robust=True)
 
 
 @transaction.atomic
