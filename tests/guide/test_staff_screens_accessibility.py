@@ -35,3 +35,25 @@ def test_key_staff_screens_have_no_serious_accessibility_violations(page: Any, b
     page.goto(page.base_url + path.format(visit=todays_visit.pk))
     assert page.get_by_role("heading", level=1).count() == 1
     assert serious_violations(page) == []
+
+
+def test_a_nurse_charts_vitals_with_the_keyboard_only(page: Any, browser_login: Any, nurse: Any, front_desk: Any,
+                                                      todays_visit: Any) -> None:
+    from ketaclinic.infusions.actions import do_mark_arrived, do_take_patient
+    from ketaclinic.infusions.models import VitalSign
+
+    do_mark_arrived(front_desk, todays_visit)
+    do_take_patient(nurse, todays_visit, todays_visit.chair)
+    browser_login(page, nurse)
+    page.goto(page.base_url + f"/infusions/visit/{todays_visit.pk}/")
+    page.get_by_label("Systolic").focus()
+    page.keyboard.type("128")
+    for value in ("80", "72", "98", "14"):  # diastolic, heart rate, SpO2, breaths/min: Tab between them
+        page.keyboard.press("Tab")
+        page.keyboard.type(value)
+    assert page.get_by_label("Breaths/min").input_value() == "14"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # submits the vitals form
+    reading = VitalSign.objects.get(visit=todays_visit)
+    assert (reading.systolic, reading.diastolic, reading.heart_rate, reading.spo2, reading.respiratory_rate) == \
+        (128, 80, 72, 98, 14)
