@@ -65,6 +65,11 @@ def do_create_chair(acting_user: User | None, clinic: Clinic, name: str, *, moni
     """
     if acting_user is not None:
         _require_setup(acting_user, clinic)
+    monitor_device_id = monitor_device_id.strip()
+    if monitor_device_id and Chair.objects.filter(clinic=clinic, active=True,
+                                                  monitor_device_id=monitor_device_id).exists():
+        raise ChairSettingsInvalid("monitor_device_id", f"Monitor {monitor_device_id} is already set on another "
+                                                        "chair in use.")
     chair = Chair.objects.create(clinic=clinic, name=name, monitor_device_id=monitor_device_id)
     record_event(acting_user, "CHAIR_CREATED", clinic=clinic, obj=chair, details={"name": name})
     return chair
@@ -423,6 +428,47 @@ def do_set_chair_active(acting_user: User, chair: Chair, active: bool) -> Chair:
     chair.save(update_fields=["active"])
     record_event(acting_user, "CHAIR_ACTIVE_SET", clinic=chair.clinic, obj=chair,
                  details={"name": chair.name, "active": active})
+    return chair
+
+
+class ChairSettingsInvalid(ValueError):
+    """A chair change that would clash: `field` names the form field, the message says why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@transaction.atomic
+def do_update_chair(acting_user: User, chair: Chair, *, name: str, monitor_device_id: str, active: bool,
+                    now: datetime | None = None) -> Chair:
+    """Change a chair's name, bedside monitor id and in-use flag. Who: as for adding chairs.
+
+    Names are unique per clinic; a monitor id is unique among the clinic's chairs in use
+    (HL7 readings are filed by it, so two chairs with one id would mix up patients).
+    Raises ChairSettingsInvalid naming the field. Writes: Chair, AuditEvent (old and new values).
+    """
+    _require_setup(acting_user, chair.clinic)
+    chair = Chair.objects.select_for_update().get(pk=chair.pk)
+    name, monitor_device_id = name.strip(), monitor_device_id.strip()
+    if not name:
+        raise ChairSettingsInvalid("name", "Give the chair a name.")
+    if Chair.objects.filter(clinic_id=chair.clinic_id, name=name).exclude(pk=chair.pk).exists():
+        raise ChairSettingsInvalid("name", f"There is already a chair called {name}.")
+    if monitor_device_id and active:
+        clash = (Chair.objects.filter(clinic_id=chair.clinic_id, active=True, monitor_device_id=monitor_device_id)
+                 .exclude(pk=chair.pk).first())
+        if clash is not None:
+            raise ChairSettingsInvalid("monitor_device_id", f"Monitor {monitor_device_id} is already set on "
+                                                            f"{clash.name}. Each chair in use needs its own monitor.")
+    old = {"name": chair.name, "monitor_device_id": chair.monitor_device_id, "active": chair.active}
+    new = {"name": name, "monitor_device_id": monitor_device_id, "active": active}
+    if old == new:
+        return chair  # a double submit changes nothing and writes no audit row
+    chair.name, chair.monitor_device_id, chair.active = name, monitor_device_id, active
+    chair.save(update_fields=["name", "monitor_device_id", "active"])
+    record_event(acting_user, "CHAIR_UPDATED", clinic=chair.clinic, obj=chair, at=now,
+                 details={"from": old, "to": new})
     return chair
 
 

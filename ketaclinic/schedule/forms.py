@@ -83,6 +83,11 @@ class ChairForm(forms.Form):
     monitor_device_id = forms.CharField(max_length=64, required=False, label="Monitor id (optional)")
 
 
+class ChairEditForm(ChairForm):
+    active = forms.BooleanField(required=False, label="In use (bookable)",
+                                help_text="A chair out of use keeps its past visits but takes no new ones.")
+
+
 class ShiftForm(forms.Form):
     nurse: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=User.objects.none(), label="Nurse")
     day = forms.DateField(widget=DATE_WIDGET, label="Date")

@@ -23,6 +23,7 @@ urlpatterns = [
     path("setup/closed/", views_setup.closed_day_add_view, name="closed_add"),
     path("setup/closed/<int:closed_id>/remove/", views_setup.closed_day_remove_view, name="closed_remove"),
     path("setup/chairs/", views_setup.chair_add_view, name="chair_add"),
+    path("setup/chairs/<int:chair_id>/", views_setup.chair_edit_view, name="chair_edit"),
     path("setup/chairs/<int:chair_id>/toggle/", views_setup.chair_toggle_view, name="chair_toggle"),
     path("setup/shifts/", views_setup.shift_add_view, name="shift_add"),
     path("setup/shifts/<int:shift_id>/remove/", views_setup.shift_remove_view, name="shift_remove"),

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,7 +18,7 @@ from ketaclinic.accounts.roles import Perm, Role, has_perm
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.schedule import actions
 from ketaclinic.schedule.feeds import active_feeds, do_create_feed, do_revoke_feed, feed_url
-from ketaclinic.schedule.forms import ChairForm, ClosedDayForm, HoursForm, ShiftForm, aware
+from ketaclinic.schedule.forms import ChairEditForm, ChairForm, ClosedDayForm, HoursForm, ShiftForm, aware
 from ketaclinic.schedule.models import CalendarFeed, Chair, ClosedDay, FeedKind, NurseShift, OpeningHours
 from ketaclinic.schedule.views import staff_clinic
 
@@ -113,10 +114,39 @@ def chair_add_view(request: HttpRequest) -> HttpResponse:
         form.add_error("name", "There is already a chair with this name.")
     if not form.is_valid():
         return render(request, "schedule/setup.html", _context(request, clinic, chair_form=form), status=400)
-    actions.do_create_chair(request.user, clinic, form.cleaned_data["name"],  # type: ignore[arg-type]
-                            monitor_device_id=form.cleaned_data["monitor_device_id"])
+    try:
+        actions.do_create_chair(request.user, clinic, form.cleaned_data["name"],  # type: ignore[arg-type]
+                                monitor_device_id=form.cleaned_data["monitor_device_id"])
+    except actions.ChairSettingsInvalid as exc:
+        form.add_error(exc.field, str(exc))
+        return render(request, "schedule/setup.html", _context(request, clinic, chair_form=form), status=400)
     messages.success(request, "Chair added.")
     return redirect("schedule:setup")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def chair_edit_view(request: HttpRequest, chair_id: int) -> HttpResponse:
+    """Rename a chair, set its bedside monitor id, take it out of use or back (front desk and up)."""
+    clinic = staff_clinic(request)
+    chair = get_object_or_404(Chair, clinic=clinic, pk=chair_id)
+    if not (has_perm(request.user, clinic, Perm.REGISTER_PATIENTS) or has_perm(request.user, clinic,
+                                                                                  Perm.EDIT_PROTOCOL)):
+        raise PermissionDenied("Your role at this clinic does not allow changing the clinic set-up.")
+    form = ChairEditForm(request.POST or None, initial={"name": chair.name, "active": chair.active,
+                                                        "monitor_device_id": chair.monitor_device_id})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.do_update_chair(request.user, chair, name=data["name"],  # type: ignore[arg-type]
+                                    monitor_device_id=data["monitor_device_id"], active=data["active"])
+        except actions.ChairSettingsInvalid as exc:
+            form.add_error(exc.field, str(exc))
+        else:
+            messages.success(request, f"{data['name']} saved.")
+            return redirect("schedule:setup")
+    return render(request, "schedule/chair_edit.html", {"clinic": clinic, "chair": chair, "form": form},
+                  status=400 if form.is_bound else 200)
 
 
 @login_required

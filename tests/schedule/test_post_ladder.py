@@ -63,6 +63,7 @@ def test_outsiders_cannot_post_anything(login: Any, anon: Any, chairs: Any, cour
         (reverse("schedule:closed_remove", args=[closed.pk]), {}),
         (reverse("schedule:chair_add"), {"name": "Chair 9"}),
         (reverse("schedule:chair_toggle", args=[chairs[0].pk]), {}),
+        (reverse("schedule:chair_edit", args=[chairs[0].pk]), {"name": "Chair 9", "monitor_device_id": "M9"}),
         (reverse("schedule:shift_add"), {"nurse": nurse.pk, "day": "2027-02-01", "start": "08:00", "end": "12:00",
                                           "repeat_weeks": 1}),
         (reverse("schedule:shift_remove", args=[shift.pk]), {}),  # type: ignore[union-attr]
