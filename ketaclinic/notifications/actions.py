@@ -7,6 +7,7 @@ talks to a mail server or an SMS provider.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +27,7 @@ from ketaclinic.notifications.models import (
     MessageStatus,
     OutboundMessage,
 )
+from ketaclinic.notifications.wording import message_language, render_patient_message
 from ketaclinic.patients.models import Patient
 
 
@@ -40,9 +42,10 @@ def preference_for(patient: Patient) -> MessagePreference:
     """The patient's saved preference, or an unsaved one with the defaults (email, 21:00–08:00)."""
     saved = MessagePreference.objects.filter(patient=patient).first()
     if saved is not None:
+        saved.language = message_language(patient)  # the patient's preferred language is the one truth
         return saved
     return MessagePreference(patient=patient, channel=ChannelChoice.EMAIL, quiet_start=DEFAULT_QUIET_START,
-                             quiet_end=DEFAULT_QUIET_END, language=patient.preferred_language or "en")
+                             quiet_end=DEFAULT_QUIET_END, language=message_language(patient))
 
 
 def channels_for(patient: Patient, preference: MessagePreference) -> list[str]:
@@ -68,8 +71,9 @@ def do_update_message_preference(acting_user: User, patient: Patient, *, channel
                                  now: datetime | None = None) -> MessagePreference:
     """Save how the patient wants to hear from us. Who: the patient, or front desk for them.
 
-    Pending messages keep their channel; new ones use the new preference.
-    Writes: MessagePreference, AuditEvent.
+    Pending messages keep their channel and language; new ones use the new preference. The
+    language is the patient's preferred language (portal, messages, printouts), changed here too.
+    Writes: MessagePreference, Patient (language), AuditEvent.
     """
     if patient.user_id != acting_user.pk:
         require_perm(acting_user, patient.clinic, Perm.VIEW_PATIENTS)
@@ -79,7 +83,13 @@ def do_update_message_preference(acting_user: User, patient: Patient, *, channel
         raise ValueError("We do not have a mobile phone number for you. Please call the clinic to add one.")
     if channel in (ChannelChoice.EMAIL, ChannelChoice.BOTH) and not patient.email:
         raise ValueError("We do not have an email address for you. Please call the clinic to add one.")
+    if language not in ("en", "es"):
+        raise ValueError("Choose English or Spanish.")
     now = now or timezone.now()
+    if language != patient.preferred_language:
+        from ketaclinic.patients.actions import do_set_preferred_language
+
+        do_set_preferred_language(acting_user, patient, language)
     pref, _ = MessagePreference.objects.update_or_create(
         patient=patient, defaults={"channel": channel, "quiet_start": quiet_start, "quiet_end": quiet_end,
                                    "language": language, "updated_at": now, "updated_by": acting_user})
@@ -135,7 +145,7 @@ def outside_quiet_hours(due_at: datetime, zone: ZoneInfo, start: time, end: time
 
 def queue_message(*, patient: Patient, kind: str, due_at: datetime, subject: str, body: str, visit: Any = None,
                   dedupe_key: str, now: datetime | None = None,
-                  not_after: datetime | None = None) -> OutboundMessage:
+                  not_after: datetime | None = None, language: str = "en") -> OutboundMessage:
     """Queue a message to a patient: one row per channel of their preference.
 
     Idempotent on `dedupe_key`: when rows with that key exist (any status), the first is
@@ -144,6 +154,8 @@ def queue_message(*, patient: Patient, kind: str, due_at: datetime, subject: str
     A message that cannot be placed, or whose time already passed `not_after`, is written as
     cancelled with the reason, so staff can see it was not sent. Bodies are plain text and
     must hold no health details beyond what the patient needs (callers write them).
+    Patient-facing callers use `queue_patient_message` instead, which writes the text in the
+    patient's language; `language` records which language subject and body are in.
     Call inside the caller's transaction. Writes: OutboundMessage, AuditEvent.
     Returns the first row (email before SMS).
     """
@@ -169,7 +181,8 @@ def queue_message(*, patient: Patient, kind: str, due_at: datetime, subject: str
         for channel in channels:
             row = OutboundMessage(
                 clinic=patient.clinic, patient=patient, visit=visit, kind=kind, channel=channel,
-                dedupe_key=dedupe_key, subject=subject[:200], body=body, requested_due_at=due_at,
+                dedupe_key=dedupe_key, subject=subject[:200], body=body, language=language,
+                requested_due_at=due_at,
                 due_at=send_at, next_attempt_at=send_at, status=status, created_at=now,
                 cancelled_at=now if status == MessageStatus.CANCELLED else None, cancel_reason=reason,
             )
@@ -182,8 +195,24 @@ def queue_message(*, patient: Patient, kind: str, due_at: datetime, subject: str
             rows.append(row)
         record_event(None, "MESSAGE_QUEUED", patient=patient, obj=rows[0], at=now,
                      details={"kind": kind, "channels": channels, "due_at": send_at.isoformat(),
-                              "status": status, "reason": reason})
+                              "status": status, "reason": reason, "language": language})
         return rows[0]
+
+
+def queue_patient_message(*, patient: Patient, kind: str, values: Mapping[str, Any], due_at: datetime,
+                          dedupe_key: str, visit: Any = None, now: datetime | None = None,
+                          not_after: datetime | None = None) -> OutboundMessage:
+    """Queue a registered message (see notifications/wording.py) in the patient's language.
+
+    The wording of `kind` is rendered under the patient's preferred language, with dates and
+    times in the clinic's zone; `values` are plain data (names, links, aware datetimes), never
+    words. Otherwise exactly `queue_message`: idempotent on `dedupe_key`, quiet hours,
+    `not_after`, call inside the caller's transaction.
+    """
+    language = message_language(patient)
+    rendered = render_patient_message(kind, language=language, zone=patient.clinic.zone, values=values)
+    return queue_message(patient=patient, kind=kind, due_at=due_at, subject=rendered.subject, body=rendered.body,
+                         visit=visit, dedupe_key=dedupe_key, now=now, not_after=not_after, language=language)
 
 
 def cancel_messages(*, visit: Any = None, kind_prefix: str | None = None, patient: Patient | None = None,

@@ -29,7 +29,8 @@ from datetime import datetime, timedelta
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from ketaclinic.audit.log import record_event
 from ketaclinic.notifications.models import Channel, MessageStatus, OutboundMessage
@@ -110,12 +111,16 @@ def deliver(message: OutboundMessage) -> tuple[str, str]:
 
 
 def _email_body(message: OutboundMessage) -> str:
+    """The body with the footer (clinic phone, crisis line, emergency number) in the message's language."""
     clinic = message.clinic
     outcomes = clinic.protocol().outcomes
-    phone = f"Questions? Call {clinic.name} at {clinic.phone}.\n" if clinic.phone else ""
-    return (f"{message.body}\n\n--\n{phone}"
-            f"If you are thinking about hurting yourself, call or text {outcomes.crisis_line} any time. "
-            f"In an emergency, call {outcomes.emergency_number}.\n")
+    with translation.override(message.language or "en"):
+        phone = (_("Questions? Call %(clinic)s at %(phone)s.") % {"clinic": clinic.name, "phone": clinic.phone}
+                 + "\n") if clinic.phone else ""
+        safety = (_("If you are thinking about hurting yourself, call or text %(crisis_line)s any time.")
+                  % {"crisis_line": outcomes.crisis_line} + " "
+                  + _("In an emergency, call %(emergency_number)s.") % {"emergency_number": outcomes.emergency_number})
+    return f"{message.body}\n\n--\n{phone}{safety}\n"
 
 
 def _record_failure(message: OutboundMessage, token: str, error: str, *, permanent: bool, now: datetime) -> None:

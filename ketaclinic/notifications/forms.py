@@ -16,7 +16,7 @@ class PreferenceForm(forms.Form):
     quiet_start = forms.TimeField(label="Quiet hours start (no messages from)", widget=TIME)
     quiet_end = forms.TimeField(label="Quiet hours end (messages again from)", widget=TIME)
     language = forms.ChoiceField(label="Language", choices=Language.choices,
-                                 help_text="Messages are in English for now. Spanish is coming.")
+                                 help_text="Your messages, portal and printouts use this language.")
 
 
 class DismissForm(forms.Form):

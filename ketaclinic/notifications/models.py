@@ -44,7 +44,7 @@ class MessagePreference(models.Model):
                                    help_text="No messages from this time (clinic time zone)…")
     quiet_end = models.TimeField(default=DEFAULT_QUIET_END, help_text="…until this time.")
     language = models.CharField(max_length=5, default="en",
-                                help_text="Placeholder: messages are in English for now.")
+                                help_text="Kept equal to the patient's preferred language (which drives messages).")
     updated_at = models.DateTimeField()
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -69,6 +69,7 @@ class OutboundMessage(models.Model):
     dedupe_key = models.CharField(max_length=200)
     subject = models.CharField(max_length=200)
     body = models.TextField()
+    language = models.CharField(max_length=5, default="en", help_text="The language the subject and body are in")
     to_address = models.CharField(max_length=254, blank=True, help_text="Filled in when sent")
     requested_due_at = models.DateTimeField(help_text="The time the caller asked for, before quiet hours")
     due_at = models.DateTimeField()
