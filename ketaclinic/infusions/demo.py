@@ -8,17 +8,18 @@ readiness gate needs signed consent before any pump starts.
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from ketaclinic.consent import demo as consent_demo
 from ketaclinic.infusions import actions
 from ketaclinic.infusions.actions.history import do_transcribe_paper_record
 from ketaclinic.infusions.models import CheckIn, ControlledSubstanceEntry, CsKind, DoseOrder
-from ketaclinic.infusions.readiness import readiness, review_flags_check, unmet
+from ketaclinic.infusions.readiness import readiness, unmet
 from ketaclinic.schedule.actions import chair_conflict
 from ketaclinic.schedule.models import ACTIVE_STATUSES, Chair, Visit, VisitStatus
+from ketaclinic.screening.access import open_review_flags
 
 LOT = "KET-2611-A"
 FULL_ALDRETE = {"activity": 2, "respiration": 2, "circulation": 2, "consciousness": 2, "oxygen_saturation": 2}
@@ -27,7 +28,7 @@ ESCORTS = [("Sam Reyes", "spouse"), ("Dana Novak", "sister"), ("Chris Johnson", 
 
 
 def seed(ctx: Any) -> None:
-    importlib.import_module("ketaclinic.consent.demo").seed(ctx)
+    consent_demo.seed(ctx)
     _receive_stock(ctx)
     _transcribe_past_visits(ctx)
     _fill_today(ctx)
@@ -100,7 +101,6 @@ def _checkin(ctx: Any, visit: Visit, when: datetime, **changes: Any) -> None:
         "no_alcohol_or_drugs": True, "medications_taken": "Usual morning medicines", "medications_confirmed": True,
         "ride_name": escort[0], "ride_phone": "(207) 555-0188", "ride_confirmed": True,
         "pregnancy": CheckIn.Pregnancy.NOT_APPLICABLE if visit.patient.sex_at_birth == "female" else "not_done",
-        "consent_confirmed": True, "review_flags_confirmed": True,
     }
     values.update(changes)
     actions.do_record_checkin(ctx.staff["nurse"], visit, now=when, **values)
@@ -232,11 +232,10 @@ def _fill_today(ctx: Any) -> None:
     local = ctx.now.astimezone(ctx.clinic.zone)
     if local.hour < 3:
         return  # too close to midnight for a believable day on the floor
-    flags_of = review_flags_check()
     # Patients booked for the next few hours may come early; they fill the waiting-room phases first.
     waiting = [v for v in visits if v.status in (VisitStatus.BOOKED, VisitStatus.CONFIRMED)
                and v.starts_at <= ctx.now + timedelta(hours=3)
-               and (flags_of is None or not list(flags_of(v.patient))) and v.patient.user_id is not None]
+               and not open_review_flags(v.patient).exists() and v.patient.user_id is not None]
     taken = {v.patient_id for v in visits}
     for n, phase in enumerate(PHASE_PLAN):
         early = phase in ("arrived", "pre_checks")

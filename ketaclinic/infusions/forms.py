@@ -66,8 +66,6 @@ class CheckInForm(Prefixed):
     ride_phone = forms.CharField(label="Ride home: phone", required=False, max_length=40)
     ride_confirmed = forms.BooleanField(label="Ride confirmed", required=False)
     pregnancy = forms.ChoiceField(label="Pregnancy check", choices=CheckIn.Pregnancy.choices, required=False)
-    consent_confirmed = forms.BooleanField(label="Signed consent seen (manual check)", required=False)
-    review_flags_confirmed = forms.BooleanField(label="No open provider review (manual check)", required=False)
 
     def action_values(self, zone: Any, now: datetime) -> dict[str, Any]:
         d = dict(self.cleaned_data)

@@ -1,18 +1,15 @@
 """Words the patient takes home, and the messages the infusion day sends.
 
 The after-care sheet is printed at discharge and also sent through the notifications app's
-`queue_message` when that app offers it. The wording is ours: plain, kind, about 6th–8th grade.
+`queue_message`. The wording is ours: plain, kind, about 6th–8th grade.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Any
 
-from ketaclinic.infusions.readiness import external
-
-log = logging.getLogger(__name__)
+from ketaclinic.notifications.actions import queue_message
 
 
 def aftercare_sections(clinic: Any) -> list[tuple[str, list[str]]]:
@@ -67,15 +64,7 @@ def aftercare_text(clinic: Any) -> str:
 
 
 def queue(patient: Any, *, kind: str, subject: str, body: str, visit: Any, due_at: datetime, dedupe_key: str,
-          now: datetime | None = None) -> bool:
-    """Queue a message through the notifications app, inside the caller's transaction.
-
-    False when that app is not available (the printed sheet is then the only copy; the page says so).
-    """
-    queue_message = external("ketaclinic.notifications.actions", "queue_message")
-    if queue_message is None:
-        log.warning("notifications.queue_message is not available; %s for patient %s not sent", kind, patient.pk)
-        return False
+          now: datetime | None = None) -> None:
+    """Queue a message through the notifications app, inside the caller's transaction."""
     queue_message(patient=patient, kind=kind, due_at=due_at, subject=subject, body=body, visit=visit,
                   dedupe_key=dedupe_key, now=now)
-    return True

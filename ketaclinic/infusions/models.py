@@ -140,10 +140,6 @@ class CheckIn(models.Model):
     ride_phone = models.CharField(max_length=40, blank=True)
     ride_confirmed = models.BooleanField(default=False)
     pregnancy = models.CharField(max_length=20, choices=Pregnancy.choices, default=Pregnancy.NOT_DONE)
-    consent_confirmed = models.BooleanField(default=False, help_text="Manual confirmation while the consent "
-                                                                     "app's check is not available.")
-    review_flags_confirmed = models.BooleanField(default=False, help_text="Manual confirmation while the "
-                                                                          "screening app's check is not available.")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
 

@@ -5,24 +5,25 @@ plain detail for the nurse. An unmet item passes only when a provider overrode t
 with a reason (GateOverride). `do_record_pump_event(kind="start")` refuses while any item does
 not pass, so no URL or API can start an infusion around it.
 
-Other apps' checks are called when they exist (consent, screening review flags, the preparation
-summary). While one is missing the gate asks the nurse to confirm that item by hand, and says so.
+Other apps' checks are read through their access functions: consent, screening review flags,
+the preparation summary and the outcomes safety follow-up.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.utils import timezone
 
 from ketaclinic.accounts.roles import Perm, has_perm
+from ketaclinic.consent.access import has_valid_consent
 from ketaclinic.infusions.models import CheckIn, GateOverride, Phase, VitalAlert, VitalSign
+from ketaclinic.outcomes.access import has_open_safety_task
+from ketaclinic.preparation.access import PreparationSummary, visit_preparation_summary
 from ketaclinic.protocol.preparation import earliest_safe_start
 from ketaclinic.schedule.models import Visit
+from ketaclinic.screening.access import open_review_flags
 
 HEALTH_UPDATE = "health_update"
 WEIGHT = "weight"
@@ -60,7 +61,6 @@ class GateItem:
     met: bool
     detail: str
     override: GateOverride | None = None
-    manual: bool = False  # confirmed by the nurse because the other app's check is not connected
 
     @property
     def label(self) -> str:
@@ -71,42 +71,9 @@ class GateItem:
         return self.met or self.override is not None
 
 
-def external(module: str, name: str) -> Callable[..., Any] | None:
-    """Another app's interface function, or None while it is not built yet."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
-
-
-def consent_check() -> Callable[..., Any] | None:
-    return external("ketaclinic.consent.access", "has_valid_consent")
-
-
-def review_flags_check() -> Callable[..., Any] | None:
-    return external("ketaclinic.screening.access", "open_review_flags")
-
-
-def preparation_summary(visit: Visit) -> Any:
-    """The patient's pre-visit answers (ride, last food and drink, medicines), or None."""
-    func = external("ketaclinic.preparation.access", "visit_preparation_summary")
-    if func is None:
-        return None
-    try:
-        return func(visit)
-    except Exception:  # noqa: BLE001 — a failing helper must not block charting; the nurse asks instead
-        return None
-
-
-def summary_value(summary: Any, *names: str) -> Any:
-    """First present value among `names` in a dict- or object-shaped summary."""
-    if summary is None:
-        return None
-    for name in names:
-        value = summary.get(name) if isinstance(summary, dict) else getattr(summary, name, None)
-        if value not in (None, ""):
-            return value
-    return None
+def preparation_summary(visit: Visit) -> PreparationSummary:
+    """The patient's pre-visit answers (ride, last food and drink, medicines); empty when none."""
+    return visit_preparation_summary(visit)
 
 
 def latest_checkin(visit: Visit) -> CheckIn | None:
@@ -134,8 +101,8 @@ def readiness(visit: Visit, *, now: datetime | None = None, checkin: CheckIn | N
     protocol = visit.clinic.protocol()
     items: list[GateItem] = []
 
-    def add(code: str, met: bool, detail: str, manual: bool = False) -> None:
-        items.append(GateItem(code, met, detail, overrides.get(code) if not met else None, manual))
+    def add(code: str, met: bool, detail: str) -> None:
+        items.append(GateItem(code, met, detail, overrides.get(code) if not met else None))
 
     reviewed = bool(c and c.health_update_reviewed)
     add(HEALTH_UPDATE, reviewed,
@@ -195,31 +162,17 @@ def readiness(visit: Visit, *, now: datetime | None = None, checkin: CheckIn | N
                   "not_done": "Check pregnancy status."}[value]
         add(PREGNANCY, value in ("negative", "not_applicable"), detail)
 
-    has_consent = consent_check()
-    if has_consent is not None:
-        ok = bool(has_consent(visit.patient, on=now))
-        add(CONSENT, ok, "Valid consent on file." if ok else "No valid consent on file.")
-    else:
-        ok = bool(c and c.consent_confirmed)
-        add(CONSENT, ok, "Nurse confirmed the signed consent (consent records not connected yet)." if ok
-            else "Confirm the signed consent by hand (consent records not connected yet).", manual=True)
+    ok = has_valid_consent(visit.patient, on=now)
+    add(CONSENT, ok, "Valid consent on file." if ok else "No valid consent on file.")
 
-    flags_of = review_flags_check()
-    if flags_of is not None:
-        flags = list(flags_of(visit.patient))
-        add(REVIEW_FLAGS, not flags, "No open flags." if not flags
-            else f"{len(flags)} open flag(s) need a provider: " + "; ".join(str(f) for f in flags[:3]))
-    else:
-        ok = bool(c and c.review_flags_confirmed)
-        add(REVIEW_FLAGS, ok, "Nurse confirmed no open provider review (screening flags not connected yet)." if ok
-            else "Confirm by hand that no provider review is open (screening flags not connected yet).", manual=True)
+    review_flags = list(open_review_flags(visit.patient))
+    add(REVIEW_FLAGS, not review_flags, "No open flags." if not review_flags
+        else f"{len(review_flags)} open flag(s) need a provider: " + "; ".join(str(f) for f in review_flags[:3]))
 
     # clinical-reference §11: a positive PHQ-9 item 9 needs same-day clinician review before any infusion.
-    open_safety_task = external("ketaclinic.outcomes.access", "has_open_safety_task")
-    if open_safety_task is not None:
-        open_task = bool(open_safety_task(visit.patient))
-        add(SAFETY_TASK, not open_task, "No open safety follow-up." if not open_task
-            else "A same-day safety follow-up is open: a clinician must see the patient and close it first.")
+    open_task = has_open_safety_task(visit.patient)
+    add(SAFETY_TASK, not open_task, "No open safety follow-up." if not open_task
+        else "A same-day safety follow-up is open: a clinician must see the patient and close it first.")
     return items
 
 

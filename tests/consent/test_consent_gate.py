@@ -46,8 +46,7 @@ def ready(patient, nurse, provider, front_desk):
         do_record_checkin(nurse, visit, now=at(9, 5), health_update_reviewed=True, weight_kg="80", height_cm="170",
                           last_solid_food_at=at(0) - timedelta(hours=4), last_clear_liquids_at=at(6, 30),
                           no_alcohol_or_drugs=True, medications_taken="none", medications_confirmed=True,
-                          ride_name="Sam", ride_phone="555-0111", ride_confirmed=True, pregnancy="negative",
-                          consent_confirmed=True, review_flags_confirmed=True)
+                          ride_name="Sam", ride_phone="555-0111", ride_confirmed=True, pregnancy="negative")
         do_record_vitals(nurse, visit, systolic=124, diastolic=78, heart_rate=70, spo2=98, respiratory_rate=14,
                          now=at(9, 8))
         do_order_dose(provider, visit, parse_request(dose_mg_per_kg="0.5", weight_basis="actual",

@@ -68,7 +68,6 @@ def complete_checkin(nurse: Any, visit: Any, **overrides: Any) -> Any:
         "last_solid_food_at": at(0, 0) - timedelta(hours=4), "last_clear_liquids_at": at(6, 30),
         "no_alcohol_or_drugs": True, "medications_taken": "sertraline 50 mg", "medications_confirmed": True,
         "ride_name": "Sam Reyes", "ride_phone": "555-0111", "ride_confirmed": True, "pregnancy": "negative",
-        "consent_confirmed": True, "review_flags_confirmed": True,
     }
     values.update(overrides)
     sign_consent(visit.patient)

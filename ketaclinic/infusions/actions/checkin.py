@@ -28,8 +28,7 @@ from ketaclinic.schedule.models import Chair, Visit, VisitStatus
 
 CHECKIN_FIELDS = ("health_update_reviewed", "health_update_note", "weight_kg", "height_cm", "last_solid_food_at",
                   "last_clear_liquids_at", "last_alcohol_at", "no_alcohol_or_drugs", "medications_taken",
-                  "medications_confirmed", "ride_name", "ride_phone", "ride_confirmed", "pregnancy",
-                  "consent_confirmed", "review_flags_confirmed")
+                  "medications_confirmed", "ride_name", "ride_phone", "ride_confirmed", "pregnancy")
 WEIGHT_RANGE = (Decimal("25"), Decimal("350"))
 HEIGHT_RANGE = (Decimal("100"), Decimal("250"))
 

@@ -62,7 +62,7 @@ def do_transcribe_paper_record(
     checkin = CheckIn.objects.create(
         clinic=clinic, visit=visit, health_update_reviewed=True, weight_kg=weight_kg, height_cm=height_cm,
         no_alcohol_or_drugs=True, medications_confirmed=True, ride_name=escort_name, ride_confirmed=True,
-        pregnancy=CheckIn.Pregnancy.NOT_APPLICABLE, consent_confirmed=True, review_flags_confirmed=True,
+        pregnancy=CheckIn.Pregnancy.NOT_APPLICABLE,
         recorded_by=nurse, recorded_at=started_at - timedelta(minutes=20))
     calc = calculate_for_visit(visit, dose, checkin)
     order = DoseOrder.objects.create(

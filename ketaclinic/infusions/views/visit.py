@@ -37,13 +37,7 @@ from ketaclinic.infusions.models import (
     VitalAlert,
     VitalSign,
 )
-from ketaclinic.infusions.readiness import (
-    consent_check,
-    latest_checkin,
-    preparation_summary,
-    readiness,
-    review_flags_check,
-)
+from ketaclinic.infusions.readiness import latest_checkin, preparation_summary, readiness
 from ketaclinic.infusions.records import next_vitals_due, pump_course
 from ketaclinic.infusions.views.board import OVERRUN_GRACE_MIN
 from ketaclinic.infusions.views.common import attach_error, providers_of, require_clinical_staff, user_by_email
@@ -62,8 +56,6 @@ def _checkin_initial(visit: Visit) -> dict[str, Any]:
             if c.last_clear_liquids_at else None
         return data
     s = preparation_summary(visit)
-    if s is None:
-        return {}
     return {  # what the patient told us before the visit; the nurse confirms each item at the bedside
         "ride_name": s.ride_name, "ride_phone": s.ride_phone, "medications_taken": s.medications_taken,
         "last_solid_food": timezone.localtime(s.last_solid_food_at, zone).time() if s.last_solid_food_at else None,
@@ -74,13 +66,7 @@ def _checkin_initial(visit: Visit) -> dict[str, Any]:
 
 
 def _checkin_form(visit: Visit, form: f.CheckInForm | None) -> f.CheckInForm:
-    form = form or f.CheckInForm(initial=_checkin_initial(visit))
-    # The manual boxes are only for checks whose app is not connected.
-    if consent_check() is not None:
-        form.fields.pop("consent_confirmed", None)
-    if review_flags_check() is not None:
-        form.fields.pop("review_flags_confirmed", None)
-    return form
+    return form or f.CheckInForm(initial=_checkin_initial(visit))
 
 
 def _pump_form(form: f.PumpForm | None, events: list[PumpEvent]) -> f.PumpForm:
