@@ -13,13 +13,14 @@ from datetime import UTC, datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ketaclinic.audit.log import record_event
 from ketaclinic.clinics.models import Clinic
-from ketaclinic.notifications.actions import cancel_messages, queue_message
+from ketaclinic.notifications.actions import cancel_messages, queue_patient_message
+from ketaclinic.notifications.wording import Fmt, Values, patient_message
 from ketaclinic.preparation.models import MedicationInstructionRecord, PreparationPlan, PreparationTask
 from ketaclinic.protocol.config import Protocol
-from ketaclinic.protocol.patient_text import clock_phrase, day_phrase, when
 from ketaclinic.protocol.preparation import MedicationInstruction, PreparationTimeline, build_timeline
 from ketaclinic.schedule.models import ACTIVE_STATUSES, Visit, VisitStatus
 
@@ -139,35 +140,111 @@ def _portal_link(visit: Visit) -> str:
     return site_url(reverse("preparation:visit", args=[visit.pk]))
 
 
-def _visit_time(visit: Visit) -> str:
-    return when(visit.starts_at.astimezone(visit.clinic.zone))
+# Example values for the table test of every message in every language (notifications/wording.py).
+_SAMPLE_START = datetime(2026, 12, 3, 14, 30, tzinfo=UTC)  # 9:30 AM in New York
+_SAMPLE = {"clinic": "Harbor Clinic", "clinic_phone": "555-0100", "visit_start": _SAMPLE_START,
+           "link": "https://portal.example/preparation/7/"}
+
+
+@patient_message("prep.booking_confirmation", sample=_SAMPLE)
+def booking_confirmation_text(f: Fmt, v: Values) -> tuple[str, str]:
+    subject = _("Your visit is booked: %(day)s at %(time)s") % {"day": f.day(v["visit_start"]),
+                                                                 "time": f.clock(v["visit_start"])}
+    body = "\n".join([
+        _("Your visit at %(clinic)s is booked for %(when)s.") % {"clinic": v["clinic"],
+                                                                 "when": f.when(v["visit_start"])},
+        _("Your plan shows when to stop eating and drinking, and when to arrive.") + " "
+        + _("You will need an adult to take you home."),
+        _("See your plan: %(link)s") % {"link": v["link"]},
+    ])
+    return subject, body
+
+
+@patient_message("prep.rescheduled", sample=_SAMPLE)
+def rescheduled_text(f: Fmt, v: Values) -> tuple[str, str]:
+    subject = _("Your visit has moved to %(day)s at %(time)s") % {"day": f.day(v["visit_start"]),
+                                                                   "time": f.clock(v["visit_start"])}
+    body = "\n".join([
+        _("Your visit at %(clinic)s is now at %(when)s.") % {"clinic": v["clinic"], "when": f.when(v["visit_start"])},
+        _("Your times for eating, drinking and arriving have changed too.") + " "
+        + _("Please check your plan and your ride home: %(link)s") % {"link": v["link"]},
+    ])
+    return subject, body
+
+
+@patient_message("prep.cancelled", sample=_SAMPLE)
+def cancelled_text(f: Fmt, v: Values) -> tuple[str, str]:
+    subject = _("Your visit has been cancelled")
+    first = _("Your visit at %(clinic)s at %(when)s has been cancelled.") % {"clinic": v["clinic"],
+                                                                           "when": f.when(v["visit_start"])}
+    if v.get("clinic_phone"):
+        call = _("If you did not expect this, or want a new time, please call us at %(phone)s.") % {
+            "phone": v["clinic_phone"]}
+    else:
+        call = _("If you did not expect this, or want a new time, please call us.")
+    return subject, f"{first}\n{call}"
+
+
+@patient_message("prep.health_update", sample=_SAMPLE)
+def health_update_text(f: Fmt, v: Values) -> tuple[str, str]:
+    subject = _("Please fill in your health update before your visit")
+    body = (_("Your visit is at %(when)s.") % {"when": f.when(v["visit_start"])} + " "
+            + _("Before it, please answer a few short questions about your health.") + " "
+            + _("It takes about 2 minutes: %(link)s") % {"link": v["link"]})
+    return subject, body
+
+
+@patient_message("prep.day_before", sample={
+    **_SAMPLE, "ride_link": "https://portal.example/preparation/7/ride/",
+    "last_solid_food": _SAMPLE_START - timedelta(hours=8), "last_clear_liquids": _SAMPLE_START - timedelta(hours=2),
+    "no_alcohol_from": _SAMPLE_START - timedelta(hours=24)})
+def day_before_text(f: Fmt, v: Values) -> tuple[str, str]:
+    subject = _("Your visit is coming up: %(when)s") % {"when": f.when(v["visit_start"])}
+    body = "\n".join([
+        _("Your visit at %(clinic)s is at %(when)s.") % {"clinic": v["clinic"], "when": f.when(v["visit_start"])},
+        _("Please check or confirm who is taking you home: %(link)s") % {"link": v["ride_link"]},
+        _("Stop eating solid food by %(when)s.") % {"when": f.when(v["last_solid_food"])},
+        _("You may drink clear liquids until %(when)s.") % {"when": f.when(v["last_clear_liquids"])},
+        _("No alcohol or recreational drugs from %(when)s.") % {"when": f.when(v["no_alcohol_from"])},
+        _("Your full plan: %(link)s") % {"link": v["link"]},
+    ])
+    return subject, body
+
+
+@patient_message("prep.morning_of", sample={
+    **_SAMPLE, "last_solid_food": _SAMPLE_START - timedelta(hours=8),
+    "last_clear_liquids": _SAMPLE_START - timedelta(hours=2), "arrive_by": _SAMPLE_START - timedelta(minutes=15)})
+def morning_of_text(f: Fmt, v: Values) -> tuple[str, str]:
+    subject = _("Today: your visit at %(time)s") % {"time": f.clock(v["visit_start"])}
+    body = "\n".join([
+        _("Your visit is at %(when)s.") % {"when": f.when(v["visit_start"])},
+        _("Stop eating solid food by %(when)s.") % {"when": f.when(v["last_solid_food"])},
+        _("Clear liquids are fine until %(when)s.") % {"when": f.when(v["last_clear_liquids"])},
+        _("Please arrive by %(when)s, with the adult taking you home ready.") % {"when": f.when(v["arrive_by"])},
+        _("Your plan: %(link)s") % {"link": v["link"]},
+    ])
+    return subject, body
+
+
+@patient_message("prep.medication", sample=_SAMPLE)
+def medication_text(f: Fmt, v: Values) -> tuple[str, str]:
+    # The medicine's name stays in the portal: a text or email says only where to look.
+    subject = _("A medicine reminder for your visit")
+    body = (_("You and your prescriber agreed on a medicine change for your visit at %(when)s.")
+            % {"when": f.when(v["visit_start"])} + " "
+            + _("Please check your plan now: %(link)s") % {"link": v["link"]})
+    return subject, body
 
 
 def _queue_notice(visit: Visit, what: str, now: datetime) -> None:
     clinic = visit.clinic
-    link = _portal_link(visit)
-    local = visit.starts_at.astimezone(clinic.zone)
     start_key = visit.starts_at.astimezone(UTC).isoformat()
-    if what == "booking_confirmation":
-        subject = f"Your visit is booked: {day_phrase(local.date())} at {clock_phrase(local)}"
-        body = (f"Your visit at {clinic.name} is booked for {_visit_time(visit)}.\n"
-                f"Your plan shows when to stop eating and drinking, and when to arrive. "
-                f"You will need an adult to take you home.\nSee your plan: {link}")
-        key = f"prep:{visit.pk}:booking_confirmation"
-    elif what == "rescheduled":
-        subject = f"Your visit has moved to {day_phrase(local.date())} at {clock_phrase(local)}"
-        body = (f"Your visit at {clinic.name} is now at {_visit_time(visit)}.\n"
-                f"Your times for eating, drinking and arriving have changed too. "
-                f"Please check your plan and your ride home: {link}")
-        key = f"prep:{visit.pk}:rescheduled:{start_key}"
-    else:
-        subject = "Your visit has been cancelled"
-        phone = f" at {clinic.phone}" if clinic.phone else ""
-        body = (f"Your visit at {clinic.name} on {_visit_time(visit)} has been cancelled.\n"
-                f"If you did not expect this, or want a new time, please call us{phone}.")
-        key = f"prep:{visit.pk}:cancelled:{start_key}"
-    queue_message(patient=visit.patient, kind=f"{PREFIX}{what}", due_at=now, subject=subject, body=body,
-                  visit=visit, dedupe_key=key, now=now)
+    key = {"booking_confirmation": f"prep:{visit.pk}:booking_confirmation",
+           "rescheduled": f"prep:{visit.pk}:rescheduled:{start_key}",
+           "cancelled": f"prep:{visit.pk}:cancelled:{start_key}"}[what]
+    queue_patient_message(patient=visit.patient, kind=f"{PREFIX}{what}", due_at=now, visit=visit, dedupe_key=key,
+                          now=now, values={"clinic": clinic.name, "clinic_phone": clinic.phone,
+                                           "visit_start": visit.starts_at, "link": _portal_link(visit)})
 
 
 def _queue_timed_reminders(visit: Visit, timeline: PreparationTimeline, now: datetime) -> None:
@@ -176,6 +253,7 @@ def _queue_timed_reminders(visit: Visit, timeline: PreparationTimeline, now: dat
     start_key = visit.starts_at.astimezone(UTC).isoformat()
     start_utc = visit.starts_at.astimezone(UTC)
     latest_late = start_utc - LATE_REQUEST_UNTIL
+    base = {"clinic": clinic.name, "clinic_phone": clinic.phone, "visit_start": visit.starts_at, "link": link}
 
     def late_ok(at: datetime) -> datetime | None:
         """A request whose time passed is still worth sending now, until 2 h before the visit."""
@@ -187,49 +265,32 @@ def _queue_timed_reminders(visit: Visit, timeline: PreparationTimeline, now: dat
     health = timeline.steps_of("health_update")[0].at
     due = late_ok(health)
     if due is not None:
-        queue_message(
+        queue_patient_message(
             patient=visit.patient, kind=f"{PREFIX}health_update", due_at=due, visit=visit, now=now,
-            subject="Please fill in your health update before your visit",
-            body=(f"Before your visit on {_visit_time(visit)}, please answer a few short questions "
-                  f"about your health. It takes about 2 minutes: "
-                  f"{site_url(reverse('preparation:health_update', args=[visit.pk]))}"),
+            values={**base, "link": site_url(reverse("preparation:health_update", args=[visit.pk]))},
             dedupe_key=f"prep:{visit.pk}:health_update:{start_key}", not_after=latest_late)
 
     ride_at = timeline.steps_of("ride_confirmation")[0].at
     due = late_ok(ride_at)
     if due is not None:
-        queue_message(
+        queue_patient_message(
             patient=visit.patient, kind=f"{PREFIX}day_before", due_at=due, visit=visit, now=now,
-            subject=f"Your visit is coming up: {_visit_time(visit)}",
-            body=(f"Your visit at {clinic.name} is at {_visit_time(visit)}.\n"
-                  f"Please check or confirm who is taking you home: "
-                  f"{site_url(reverse('preparation:ride', args=[visit.pk]))}\n"
-                  f"Stop eating solid food by {when(timeline.last_solid_food)}.\n"
-                  f"You may drink clear liquids until {when(timeline.last_clear_liquids)}.\n"
-                  f"No alcohol or recreational drugs from {when(timeline.no_alcohol_or_drugs_from)}.\n"
-                  f"Your full plan: {link}"),
+            values={**base, "ride_link": site_url(reverse("preparation:ride", args=[visit.pk])),
+                    "last_solid_food": timeline.last_solid_food, "last_clear_liquids": timeline.last_clear_liquids,
+                    "no_alcohol_from": timeline.no_alcohol_or_drugs_from},
             dedupe_key=f"prep:{visit.pk}:day_before:{start_key}", not_after=latest_late)
 
     morning = timeline.steps_of("morning_reminder")[0].at
     if morning.astimezone(UTC) >= now.astimezone(UTC):
-        queue_message(
+        queue_patient_message(
             patient=visit.patient, kind=f"{PREFIX}morning_of", due_at=morning, visit=visit, now=now,
-            subject=f"Today: your visit at {clock_phrase(visit.starts_at.astimezone(clinic.zone))}",
-            body=(f"Your visit is at {_visit_time(visit)}.\n"
-                  f"Stop eating solid food by {when(timeline.last_solid_food)}.\n"
-                  f"Clear liquids are fine until {when(timeline.last_clear_liquids)}.\n"
-                  f"Please arrive by {when(timeline.arrive_by)}, with the adult taking you home ready.\n"
-                  f"Your plan: {link}"),
+            values={**base, "last_solid_food": timeline.last_solid_food,
+                    "last_clear_liquids": timeline.last_clear_liquids, "arrive_by": timeline.arrive_by},
             dedupe_key=f"prep:{visit.pk}:morning_of:{start_key}", not_after=timeline.last_solid_food)
 
     for step in timeline.steps_of("medication"):
         if step.at.astimezone(UTC) < now.astimezone(UTC):
             continue
-        key = medication_key(visit, step.subject or "", step.at)
-        # The medicine's name stays in the portal: a text or email says only where to look.
-        queue_message(
-            patient=visit.patient, kind=f"{PREFIX}medication", due_at=step.at, visit=visit, now=now,
-            subject="A medicine reminder for your visit",
-            body=(f"You and your prescriber agreed on a medicine change for your visit on "
-                  f"{_visit_time(visit)}. Please check your plan now: {link}"),
-            dedupe_key=key, not_after=step.at)
+        queue_patient_message(
+            patient=visit.patient, kind=f"{PREFIX}medication", due_at=step.at, visit=visit, now=now, values=base,
+            dedupe_key=medication_key(visit, step.subject or "", step.at), not_after=step.at)
