@@ -21,6 +21,7 @@ from ketaclinic.audit.log import record_event
 from ketaclinic.courses.models import CourseStatus, TreatmentCourse
 from ketaclinic.schedule.actions import RuleBroken, SlotTaken, do_book_course
 from ketaclinic.schedule.models import OfferStatus, SlotOffer, SlotOfferRecipient, Visit
+from ketaclinic.schedule.notify import queue_slot_offer_message
 from ketaclinic.schedule.planning import plan_course_around, waiting_courses
 from ketaclinic.schedule.rules import Placement, Problem, blocking, check_course_plan
 
@@ -70,6 +71,9 @@ def offer_freed_slot(visit: Visit, *, now: datetime) -> SlotOffer | None:
     offer.save()
     SlotOfferRecipient.objects.bulk_create(
         [SlotOfferRecipient(offer=offer, course=c, patient=c.patient) for c in fits])
+    for course in fits:
+        # Rows join this transaction: no cancellation, no message.
+        queue_slot_offer_message(course.patient, offer, planned_visits=course.planned_visits, now=now)
     record_event(None, "SLOT_OFFERED", clinic=visit.clinic, obj=offer, at=now,
                  details={"chair": visit.chair.name, "starts_at": visit.starts_at.isoformat(),
                           "recipients": [c.pk for c in fits]})
@@ -153,5 +157,13 @@ def open_offers_for_patient(patient_id: int, *, now: datetime) -> list[SlotOffer
         .select_related("offer", "offer__chair", "course").order_by("offer__starts_at"))
 
 
+def taken_offers_for_patient(patient_id: int, *, now: datetime) -> list[SlotOfferRecipient]:
+    """Offers this patient did not answer that someone else took (still ahead): "that time was taken"."""
+    return list(SlotOfferRecipient.objects.filter(
+        patient_id=patient_id, declined_at__isnull=True, offer__status=OfferStatus.FILLED, offer__starts_at__gt=now)
+        .exclude(offer__filled_visit__patient_id=patient_id)
+        .select_related("offer").order_by("offer__starts_at"))
+
+
 __all__ = ["OfferGone", "Problem", "do_accept_offer", "do_decline_offer", "do_withdraw_offer", "offer_freed_slot",
-           "open_offers_for_patient", "plan_for_offer"]
+           "open_offers_for_patient", "plan_for_offer", "taken_offers_for_patient"]

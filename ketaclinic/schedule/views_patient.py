@@ -28,7 +28,13 @@ from ketaclinic.schedule.feeds import (
 )
 from ketaclinic.schedule.forms import AvailabilityForm, CancelForm
 from ketaclinic.schedule.models import Availability, CalendarFeed, Chair, FeedKind, SlotOfferRecipient, VisitStatus
-from ketaclinic.schedule.offers import OfferGone, do_accept_offer, do_decline_offer, open_offers_for_patient
+from ketaclinic.schedule.offers import (
+    OfferGone,
+    do_accept_offer,
+    do_decline_offer,
+    open_offers_for_patient,
+    taken_offers_for_patient,
+)
 from ketaclinic.schedule.rules import day_label, free_slots
 
 RESCHEDULE_DAYS = 21
@@ -66,6 +72,7 @@ def my_visits_view(request: HttpRequest) -> HttpResponse:
     return render(request, "schedule/my_visits.html", {
         "patient": patient, "clinic": patient.clinic, "courses": courses, "notice": notice, "now": now,
         "offers": open_offers_for_patient(patient.pk, now=now),
+        "taken": taken_offers_for_patient(patient.pk, now=now),
         "availability": Availability.objects.filter(patient=patient, course__isnull=True).first(),
         "feeds": active_feeds(patient=patient), "new_feed": request.session.pop("new_feed_url", None),
     })
