@@ -30,21 +30,72 @@ def do_register_patient(acting_user: User, clinic: Clinic, *, first_name: str, l
     Writes: Patient, AuditEvent.
     """
     require_perm(acting_user, clinic, Perm.REGISTER_PATIENTS)
-    now = now or timezone.now()
+    if find_duplicate_patient(clinic, first_name=first_name, last_name=last_name, date_of_birth=date_of_birth,
+                              email=email) is not None:
+        raise DuplicatePatient("A patient with this name and date of birth is already registered.")
+    return _create_patient(acting_user, clinic, first_name=first_name, last_name=last_name,
+                           date_of_birth=date_of_birth, sex_at_birth=sex_at_birth, email=email, phone=phone,
+                           preferred_language=preferred_language, stage=stage, now=now or timezone.now(),
+                           details={})
+
+
+def find_duplicate_patient(clinic: Clinic, *, first_name: str, last_name: str, date_of_birth: date,
+                           email: str = "") -> Patient | None:
+    """The clinic's patient with this name and birth date (and email, when one is given), if any."""
     duplicate = Patient.objects.filter(clinic=clinic, first_name__iexact=first_name.strip(),
                                        last_name__iexact=last_name.strip(), date_of_birth=date_of_birth)
     if email:
         duplicate = duplicate.filter(email__iexact=email.strip())
-    if duplicate.exists():
-        raise DuplicatePatient("A patient with this name and date of birth is already registered.")
+    return duplicate.order_by("pk").first()
+
+
+def _create_patient(acting_user: User | None, clinic: Clinic, *, first_name: str, last_name: str,
+                    date_of_birth: date, sex_at_birth: str, email: str, phone: str, preferred_language: str,
+                    stage: str, now: datetime, details: dict[str, str]) -> Patient:
     patient = Patient(clinic=clinic, first_name=first_name.strip(), last_name=last_name.strip(),
                       date_of_birth=date_of_birth, sex_at_birth=sex_at_birth, email=email.strip().lower(),
                       phone=phone.strip(), preferred_language=preferred_language, stage=stage,
                       created_at=now, created_by=acting_user)
-    patient.full_clean()
+    # No creator when the public form registers the person (created_by is nullable, not "blank").
+    patient.full_clean(exclude=["created_by"] if acting_user is None else None)
     patient.save()
-    record_event(acting_user, "PATIENT_REGISTERED", patient=patient, obj=patient, at=now)
+    record_event(acting_user, "PATIENT_REGISTERED", patient=patient, obj=patient, at=now, details=details)
     return patient
+
+
+# The audit wording for writes made by the public self-referral form (there is no signed-in actor).
+SELF_REFERRAL_VIA = "self-referral from public form"
+
+
+@transaction.atomic
+def do_register_self_referred_patient(clinic: Clinic, *, first_name: str, last_name: str, date_of_birth: date,
+                                      sex_at_birth: str, email: str, phone: str = "",
+                                      preferred_language: str = "en",
+                                      now: datetime | None = None) -> tuple[Patient, Invitation]:
+    """The public self-referral form registers the person (stage referred) and invites them to the portal.
+
+    Who: the public, so no acting user and no permission check; only the screening app's
+    self-referral action calls this, after its honeypot and rate limit. Staff callers use
+    do_register_patient / do_invite_patient, which keep their permission checks. The invitation
+    goes to the typed address only, so nobody but its owner can open the account.
+    Raises DuplicatePatient when the same name, birth date and email is already registered
+    (the caller must not reveal that). Writes: Patient, Invitation, AuditEvents (actor anonymous,
+    details say the public form). After commit: invitation email.
+    """
+    now = now or timezone.now()
+    if not email.strip():
+        raise ValueError("A self-referral needs an email address.")
+    if find_duplicate_patient(clinic, first_name=first_name, last_name=last_name, date_of_birth=date_of_birth,
+                              email=email) is not None:
+        raise DuplicatePatient("A patient with this name and date of birth is already registered.")
+    details = {"via": SELF_REFERRAL_VIA}
+    patient = _create_patient(None, clinic, first_name=first_name, last_name=last_name,
+                              date_of_birth=date_of_birth, sex_at_birth=sex_at_birth, email=email, phone=phone,
+                              preferred_language=preferred_language, stage="referred", now=now, details=details)
+    invitation, _token = create_invitation(None, clinic, patient.email, patient.display_name, Role.PATIENT, now,
+                                           patient=patient)
+    record_event(None, "PATIENT_INVITED", patient=patient, obj=invitation, at=now, details=details)
+    return patient, invitation
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from ketaclinic.patients.forms import RegisterPatientForm
 from ketaclinic.patients.models import Sex
@@ -56,23 +57,26 @@ class ReferralForm(RegisterPatientForm):
 
 
 class SelfReferralForm(forms.Form):
-    first_name = forms.CharField(max_length=100, label="First name")
-    last_name = forms.CharField(max_length=100, label="Last name")
-    date_of_birth = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Date of birth")
-    sex_at_birth = forms.ChoiceField(choices=Sex.choices, label="Sex assigned at birth",
-                                     help_text="We use this only to work out medicine doses safely.")
-    email = forms.EmailField(label="Email", help_text="We will send a link to set up your account here.")
-    phone = forms.CharField(max_length=40, required=False, label="Phone (optional)")
+    """The public request form; its words are translated (the page offers English and Spanish)."""
+
+    first_name = forms.CharField(max_length=100, label=_("First name"))
+    last_name = forms.CharField(max_length=100, label=_("Last name"))
+    date_of_birth = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=_("Date of birth"))
+    sex_at_birth = forms.ChoiceField(choices=[(Sex.FEMALE, _("Female")), (Sex.MALE, _("Male"))],
+                                     label=_("Sex assigned at birth"),
+                                     help_text=_("We use this only to work out medicine doses safely."))
+    email = forms.EmailField(label=_("Email"), help_text=_("We will send a link to set up your account here."))
+    phone = forms.CharField(max_length=40, required=False, label=_("Phone (optional)"))
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000,
-                             label="What would you like help with? (optional)")
+                             label=_("What would you like help with? (optional)"))
     # Honeypot: hidden from people with CSS and from screen readers; bots fill every field.
-    website = forms.CharField(required=False, label="Leave this empty",
+    website = forms.CharField(required=False, label=_("Leave this empty"),
                               widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
 
     def clean_date_of_birth(self) -> date:
         born: date = self.cleaned_data["date_of_birth"]
         if born >= date.today() or born.year < 1900:  # noqa: DTZ011 - a birth date is a calendar date
-            raise forms.ValidationError("Please check your date of birth.")
+            raise forms.ValidationError(_("Please check your date of birth."))
         return born
 
 

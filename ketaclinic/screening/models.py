@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from ketaclinic.patients.models import Language
+
 
 class Severity(models.TextChoices):
     INFO = "info", "Info"
@@ -90,11 +92,18 @@ class Referral(models.Model):
 
 
 class SelfReferral(models.Model):
-    """A request from the public page. The front desk checks it before a chart is made."""
+    """A request from the public page, kept as sent.
+
+    The submission itself registers the person and invites them to the portal (`patient`); the
+    front desk then checks the details. When the details matched a patient already registered,
+    no chart or email is made (`matched_existing`, `patient` is that chart) and the front desk
+    contacts the person.
+    """
 
     class Status(models.TextChoices):
         NEW = "new", "New"
-        ACCEPTED = "accepted", "Accepted"
+        CHECKED = "checked", "Details checked"
+        ACCEPTED = "accepted", "Accepted"  # before self-referrals registered the patient at once
         DISMISSED = "dismissed", "Dismissed"
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="self_referrals")
@@ -105,7 +114,11 @@ class SelfReferral(models.Model):
     email = models.EmailField()
     phone = models.CharField(max_length=40, blank=True)
     reason = models.TextField(blank=True)
+    preferred_language = models.CharField(max_length=5, choices=Language.choices, default=Language.ENGLISH,
+                                          help_text="The language of the form used")
     ip = models.GenericIPAddressField(null=True, blank=True)
+    matched_existing = models.BooleanField(default=False, help_text="Same name, birth date and email as a "
+                                           "registered patient: no new chart, no email")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     created_at = models.DateTimeField()
     handled_at = models.DateTimeField(null=True, blank=True)

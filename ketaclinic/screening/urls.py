@@ -10,7 +10,7 @@ urlpatterns = [
     # staff
     path("", staff.queue, name="queue"),
     path("refer/", staff.refer, name="refer"),
-    path("self-referrals/<int:pk>/accept/", staff.accept_self_referral, name="accept_self_referral"),
+    path("self-referrals/<int:pk>/checked/", staff.check_self_referral, name="check_self_referral"),
     path("self-referrals/<int:pk>/dismiss/", staff.dismiss_self_referral, name="dismiss_self_referral"),
     path("patients/<int:patient_id>/", review.review, name="review"),
     path("patients/<int:patient_id>/run/", review.run_rules, name="run_rules"),
@@ -37,5 +37,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/intake/measures/<slug:instrument>/", intake.measure, name="measure"),
     path("patients/<int:patient_id>/intake/submit/", intake.submit, name="submit"),
     # public
+    path("ask/", public.clinics, name="clinics"),
+    path("clinic/<slug:clinic_slug>/", public.clinic_page, name="clinic_page"),
     path("ask/<slug:clinic_slug>/", public.self_refer, name="self_refer"),
 ]

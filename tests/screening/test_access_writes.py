@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from ketaclinic.screening import actions
 from ketaclinic.screening.access import open_review_flags
-from ketaclinic.screening.models import ClearanceRequest, EligibilityAssessment, Medication, SelfReferral
+from ketaclinic.screening.models import ClearanceRequest, EligibilityAssessment, Medication
 from tests.factories import make_patient, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -85,19 +85,6 @@ def test_a_medication_of_another_patient_cannot_be_stopped(login: Any, patient: 
     url = reverse("screening:stop_medication", args=[patient.pk, med.pk])
     assert login(patient.user).post(url).status_code == 404
     assert Medication.objects.get(pk=med.pk).stopped_at is None
-
-
-def test_self_referral_handling_ladder(login: Any, clinic: Any, front_desk: Any, nurse: Any, other_clinic: Any,
-                                       patient: Any) -> None:
-    request = actions.do_submit_self_referral(clinic, first_name="A", last_name="B",
-                                              date_of_birth="1990-01-01",  # type: ignore[arg-type]
-                                              sex_at_birth="male", email="ab@example.org")
-    url = reverse("screening:accept_self_referral", args=[request.pk])
-    other_desk = make_staff(other_clinic, "front_desk")
-    assert login(other_desk).post(url).status_code == 404
-    assert login(nurse).post(url).status_code == 403
-    assert login(patient.user).post(url).status_code == 404
-    assert SelfReferral.objects.get().status == "new"
 
 
 def test_refer_ladder(login: Any, anon: Any, front_desk: Any, nurse: Any, patient: Any, admin_user: Any) -> None:

@@ -21,7 +21,7 @@ from ketaclinic.screening.actions.intake import (
 )
 from ketaclinic.screening.actions.referral import (
     RateLimited,
-    do_accept_self_referral,
+    do_check_self_referral,
     do_dismiss_self_referral,
     do_record_referral,
     do_refer_patient,
@@ -39,9 +39,9 @@ __all__ = [
     "RateLimited",
     "ScreeningError",
     "do_accept_clearance",
-    "do_accept_self_referral",
     "do_add_antidepressant_trial",
     "do_add_medication",
+    "do_check_self_referral",
     "do_decide_screening",
     "do_dismiss_self_referral",
     "do_record_baseline_vitals",

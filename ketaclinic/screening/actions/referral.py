@@ -1,4 +1,4 @@
-"""Referral writes: front-desk referral, public self-referral and its check by the front desk."""
+"""Referral writes: front-desk referral, public self-referral (registers and invites) and its check."""
 
 from __future__ import annotations
 
@@ -8,13 +8,21 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Perm, require_perm
 from ketaclinic.audit.log import record_event
 from ketaclinic.clinics.models import Clinic
-from ketaclinic.patients.actions import DuplicatePatient, do_invite_patient, do_register_patient
-from ketaclinic.patients.models import Patient
+from ketaclinic.patients.actions import (
+    SELF_REFERRAL_VIA,
+    DuplicatePatient,
+    do_invite_patient,
+    do_register_patient,
+    do_register_self_referred_patient,
+    find_duplicate_patient,
+)
+from ketaclinic.patients.models import Language, Patient
 from ketaclinic.protocol.errors import InputError
 from ketaclinic.protocol.indications import normalize_code
 from ketaclinic.screening.actions.common import ScreeningError, ensure_case
@@ -88,25 +96,31 @@ def do_record_referral(acting_user: User, patient: Patient, *, referring_clinici
     return referral
 
 
-def _open_referral(acting_user: User, patient: Patient, source: str, now: datetime, **fields: Any) -> Referral:
+def _open_referral(acting_user: User | None, patient: Patient, source: str, now: datetime, **fields: Any) -> Referral:
     case = ensure_case(acting_user, patient, now)
     referral = Referral.objects.create(clinic=patient.clinic, patient=patient, case=case, source=source,
                                        created_at=now, created_by=acting_user, **fields)
     record_event(acting_user, "REFERRAL_RECORDED", patient=patient, obj=referral, at=now,
                  details={"source": source, "indication": fields.get("indication_code", ""),
-                          "referrer": fields.get("referring_clinician", "")})
+                          "referrer": fields.get("referring_clinician", ""),
+                          **({"via": SELF_REFERRAL_VIA} if acting_user is None else {})})
     return referral
 
 
 @transaction.atomic
 def do_submit_self_referral(clinic: Clinic, *, first_name: str, last_name: str, date_of_birth: date,
-                            sex_at_birth: str, email: str, phone: str = "", reason: str = "", ip: str | None = None,
+                            sex_at_birth: str, email: str, phone: str = "", reason: str = "",
+                            preferred_language: str = "en", ip: str | None = None,
                             now: datetime | None = None) -> SelfReferral:
-    """A member of the public asks to be seen. Anonymous; the front desk checks it before a chart is made.
+    """A member of the public asks to be seen: registers them, opens screening and emails the invitation.
 
-    At most SELF_REFERRALS_PER_HOUR per client address (raises RateLimited). The same email
-    sent again while the first is still new returns the first (no duplicates).
-    Writes: SelfReferral, AuditEvent (actor anonymous).
+    Anonymous (the audit actor is the public form). In one transaction: SelfReferral, Patient
+    (stage referred), ScreeningCase, Referral (source self), Invitation; after commit the
+    invitation email. At most SELF_REFERRALS_PER_HOUR per client address (raises RateLimited).
+    The same email sent again while the first request is still new returns the first (double
+    submit). When the name, birth date and email match a registered patient, no chart and no
+    email are made: the request is kept with `matched_existing` for the front desk, and the caller
+    shows the same thank-you page (the form must not reveal who is a patient).
     """
     now = now or timezone.now()
     email = email.strip().lower()
@@ -115,44 +129,61 @@ def do_submit_self_referral(clinic: Clinic, *, first_name: str, last_name: str, 
         return existing
     if ip and SelfReferral.objects.filter(ip=ip, created_at__gte=now - timedelta(hours=1)).count() \
             >= SELF_REFERRALS_PER_HOUR:
-        raise RateLimited("We have received several requests from this connection. Please try again in an hour, "
-                          "or call the clinic.")
+        raise RateLimited(_("We have received several requests from this connection. Please try again in an hour, "
+                            "or call the clinic."))
+    language = preferred_language if preferred_language in Language.values else Language.ENGLISH
     request = SelfReferral.objects.create(clinic=clinic, first_name=first_name.strip(), last_name=last_name.strip(),
                                           date_of_birth=date_of_birth, sex_at_birth=sex_at_birth, email=email,
-                                          phone=phone.strip(), reason=reason.strip(), ip=ip, created_at=now)
-    record_event(None, "SELF_REFERRAL_RECEIVED", clinic=clinic, obj=request, at=now)
+                                          phone=phone.strip(), reason=reason.strip(), preferred_language=language,
+                                          ip=ip, created_at=now)
+    details = {"via": SELF_REFERRAL_VIA}
+    try:
+        patient, _invitation = do_register_self_referred_patient(
+            clinic, first_name=first_name, last_name=last_name, date_of_birth=date_of_birth,
+            sex_at_birth=sex_at_birth, email=email, phone=phone, preferred_language=language, now=now)
+    except DuplicatePatient:
+        match = find_duplicate_patient(clinic, first_name=first_name, last_name=last_name,
+                                       date_of_birth=date_of_birth, email=email)
+        request.matched_existing, request.patient = True, match
+        request.save(update_fields=["matched_existing", "patient"])
+        record_event(None, "SELF_REFERRAL_RECEIVED", patient=match, obj=request, at=now,
+                     details={**details, "matched_existing": True})
+        return request
+    _open_referral(None, patient, ReferralSource.SELF, now, reason=request.reason)
+    request.patient = patient
+    request.save(update_fields=["patient"])
+    record_event(None, "SELF_REFERRAL_RECEIVED", patient=patient, obj=request, at=now, details=details)
     return request
 
 
 @transaction.atomic
-def do_accept_self_referral(acting_user: User, self_referral: SelfReferral, *,
-                            now: datetime | None = None) -> Referral:
-    """Front desk accepts a self-referral: registers the patient, opens screening, sends the portal invitation.
+def do_check_self_referral(acting_user: User, self_referral: SelfReferral, *,
+                           now: datetime | None = None) -> SelfReferral:
+    """Front desk has checked a self-referral's details (and contacted a person who matched a chart).
 
-    Raises DuplicatePatient when the person is already registered, ScreeningError when it was
-    already handled (double submit). After commit: invitation email.
+    Who: front desk, provider, medical director. Raises ScreeningError when it was already
+    handled (double click). Writes: SelfReferral, AuditEvent.
     """
     require_perm(acting_user, self_referral.clinic, Perm.REGISTER_PATIENTS)
     now = now or timezone.now()
     request = SelfReferral.objects.select_for_update().get(pk=self_referral.pk)
     if request.status != SelfReferral.Status.NEW:
         raise ScreeningError("This request was already handled.")
-    patient = do_register_patient(acting_user, request.clinic, first_name=request.first_name,
-                                  last_name=request.last_name, date_of_birth=request.date_of_birth,
-                                  sex_at_birth=request.sex_at_birth, email=request.email, phone=request.phone, now=now)
-    referral = _open_referral(acting_user, patient, ReferralSource.SELF, now, reason=request.reason)
-    do_invite_patient(acting_user, patient, now=now)
-    request.status = SelfReferral.Status.ACCEPTED
-    request.handled_at, request.handled_by, request.patient = now, acting_user, patient
-    request.save(update_fields=["status", "handled_at", "handled_by", "patient"])
-    record_event(acting_user, "SELF_REFERRAL_ACCEPTED", patient=patient, obj=request, at=now)
-    return referral
+    request.status = SelfReferral.Status.CHECKED
+    request.handled_at, request.handled_by = now, acting_user
+    request.save(update_fields=["status", "handled_at", "handled_by"])
+    record_event(acting_user, "SELF_REFERRAL_CHECKED", clinic=request.clinic, patient=request.patient, obj=request,
+                 at=now, details={"matched_existing": request.matched_existing})
+    return request
 
 
 @transaction.atomic
 def do_dismiss_self_referral(acting_user: User, self_referral: SelfReferral, *, note: str,
                              now: datetime | None = None) -> SelfReferral:
-    """Front desk sets a self-referral aside (spam, duplicate, already a patient), saying why."""
+    """Front desk sets a self-referral aside (spam, a test), saying why.
+
+    The chart the form made stays (charts are never deleted); the reason is kept on the request.
+    """
     require_perm(acting_user, self_referral.clinic, Perm.REGISTER_PATIENTS)
     if not note.strip():
         raise ScreeningError("Say why this request is set aside.")
@@ -168,5 +199,5 @@ def do_dismiss_self_referral(acting_user: User, self_referral: SelfReferral, *, 
     return request
 
 
-__all__ = ["DuplicatePatient", "RateLimited", "do_accept_self_referral", "do_dismiss_self_referral",
+__all__ = ["DuplicatePatient", "RateLimited", "do_check_self_referral", "do_dismiss_self_referral",
            "do_record_referral", "do_refer_patient", "do_submit_self_referral"]

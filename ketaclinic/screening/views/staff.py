@@ -60,7 +60,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         cases = cases.filter(Q(patient__first_name__icontains=query) | Q(patient__last_name__icontains=query))
     page = Paginator(cases.order_by("status_changed_at", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
     can_register = has_perm(request.user, clinic, Perm.REGISTER_PATIENTS)
-    self_referrals = (list(SelfReferral.objects.filter(clinic=clinic, status=SelfReferral.Status.NEW)[:50])
+    self_referrals = (list(SelfReferral.objects.filter(clinic=clinic, status=SelfReferral.Status.NEW)
+                           .select_related("patient")[:50])
                       if can_register else [])
     clinical = has_perm(request.user, clinic, Perm.VIEW_CLINICAL)
     # Patients already in treatment have no open screening case; their flags are listed on their own.
@@ -150,14 +151,14 @@ def _self_referral_for(request: HttpRequest, pk: int) -> SelfReferral:
 
 @login_required
 @require_POST
-def accept_self_referral(request: HttpRequest, pk: int) -> HttpResponse:
+def check_self_referral(request: HttpRequest, pk: int) -> HttpResponse:
     row = _self_referral_for(request, pk)
     try:
-        referral = actions.do_accept_self_referral(request.user, row)  # type: ignore[arg-type]
-    except (DuplicatePatient, actions.ScreeningError) as exc:
+        actions.do_check_self_referral(request.user, row)  # type: ignore[arg-type]
+    except actions.ScreeningError as exc:
         messages.error(request, f"{row.first_name} {row.last_name}: {exc}")
     else:
-        messages.success(request, f"{referral.patient} registered and invited to the portal.")
+        messages.success(request, f"Self-referral of {row.first_name} {row.last_name} marked as checked.")
     return redirect(reverse("screening:queue"))
 
 
