@@ -35,6 +35,7 @@ from ketaclinic.scheduling.common import (
 from ketaclinic.scheduling.greedy import Pin, first_fit_course, solve_greedy, trivial_bound
 from ketaclinic.scheduling.model import DAY, Assignment, Instance, Plan
 from ketaclinic.scheduling.packing import Item, pack, pack_days
+from ketaclinic.scheduling.repair import insert_lost
 
 log = logging.getLogger(__name__)
 
@@ -458,6 +459,8 @@ def solve_cpsat(instance: Instance, opts: Options | None = None) -> Plan:
             timed = _phase2(instance, slots, cap, chosen, left() * 0.9, o, hint)
             listed = [Assignment(cid, k, instance.chairs[ch], s) for (cid, k), (s, ch) in hint.items()]
             assignments = listed if timed is None else timed
+        # Courses the day-by-day packing lost go back on their planned (or nearby) days, re-packing days.
+        assignments = insert_lost(instance, slots, cap, assignments, chosen, min(left() * 0.4, 10.0), o.workers)
         plan = make_plan(instance, "cpsat", _fill(instance, slots, assignments), status="feasible", bound=bound,
                          seconds=0.0)
         log.info("day plan: %d courses, packed %d, after repair and fill %d, %d moved, complete %s (%.1fs)",

@@ -1,0 +1,215 @@
+"""Insertion by re-packing: add a lost course to a plan, moving other visits within their day.
+
+Phase 2 realises the day plan one day at a time, so a day that is one visit too full drops a
+course although a different arrangement of that day would have held it. Here each lost
+course is put back along the days the day plan gave it, visit by visit: a visit takes the
+earliest start that fits as things stand; if none does, the whole day is packed again
+exactly (`packing.pack`) with every visit of that day locked in and free to move inside its
+own window (the starts its course's neighbouring visits, on other days, allow). If that
+fails too, every change made for the course is undone. Days holding locked (`fixed`) visits
+are never re-packed: their chairs are given, and counting overlaps is not enough there.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+import numpy as np
+import numpy.typing as npt
+
+from ketaclinic.scheduling.common import CourseSlots, colour_chairs, gap, horizon
+from ketaclinic.scheduling.model import DAY, Assignment, Course, Instance
+from ketaclinic.scheduling.packing import Item, pack
+
+Key = tuple[str, int]
+
+
+class Timetable:
+    """Starts of a plan's visits with per-minute chair and infusion counts (chairs are given
+    at the end by interval colouring, which succeeds whenever the counts hold)."""
+
+    def __init__(self, instance: Instance, slots: dict[str, CourseSlots], cap: npt.NDArray[np.int32],
+                 assignments: list[Assignment], reach: int = 120) -> None:
+        self.instance = instance
+        self.reach = reach  # minutes either side of a newcomer's span in which visits may move
+        self.slots = slots
+        self.cap = cap
+        self.courses = {c.id: c for c in instance.courses}
+        self.chairs = len(instance.chairs)
+        h = horizon(instance)
+        self.seats = np.zeros(h, dtype=np.int32)
+        self.load = np.zeros(h, dtype=np.int32)
+        self.start: dict[Key, int] = {}
+        self.on_day: dict[int, set[Key]] = defaultdict(set)
+        self.locked_days = {f.start // DAY for f in instance.fixed}
+        self.fixed_chairs = {(f.course, f.visit): f.chair for f in instance.fixed}
+        by_course: dict[str, list[Assignment]] = defaultdict(list)
+        for a in assignments:
+            by_course[a.course].append(a)
+        for cid, items in by_course.items():
+            for k, a in enumerate(sorted(items, key=lambda a: a.start), start=1):
+                self._put((cid, k), a.start)
+
+    def _put(self, key: Key, start: int) -> None:
+        ph = self.courses[key[0]].phases
+        self.start[key] = start
+        self.on_day[start // DAY].add(key)
+        self.seats[start : start + ph.total] += 1
+        self.load[start + ph.checkin : start + ph.checkin + ph.infusion] += 1
+
+    def _take(self, key: Key) -> int:
+        ph = self.courses[key[0]].phases
+        start = self.start.pop(key)
+        self.on_day[start // DAY].discard(key)
+        self.seats[start : start + ph.total] -= 1
+        self.load[start + ph.checkin : start + ph.checkin + ph.infusion] -= 1
+        return start
+
+    def fits(self, course: Course, start: int) -> bool:
+        ph = course.phases
+        a, b = start + ph.checkin, start + ph.checkin + ph.infusion
+        return bool(self.seats[start : start + ph.total].max(initial=0) < self.chairs
+                    and np.all(self.load[a:b] < self.cap[a:b]))
+
+    def window(self, key: Key, day: int) -> tuple[int, ...]:
+        """Starts on `day` that keep the minimum gap to the course's placed neighbours."""
+        cid, k = key
+        g = gap(self.courses[cid])
+        lo = self.start[(cid, k - 1)] + g if (cid, k - 1) in self.start else -1
+        hi = self.start[(cid, k + 1)] - g if (cid, k + 1) in self.start else 1 << 40
+        return tuple(s for s in self.slots[cid].starts.get(day, ()) if lo <= s <= hi)
+
+    def insert(self, cid: str, planned: list[int], seconds: float, workers: int, repacks: int = 12) -> bool:
+        """Place course `cid`, preferring the days of `planned` (visit k on planned[k-1]), else
+        the earliest days its rules allow; at most `repacks` day re-packs. True on success,
+        else nothing changed."""
+        t0 = time.perf_counter()
+        slots = self.slots[cid]
+        first_days = sorted(slots.first_days, key=lambda f: (f != planned[0], abs(f - planned[0]), f))
+        budget = [repacks]
+        for f in first_days:
+            if seconds - (time.perf_counter() - t0) < 0.05 or budget[0] <= 0:
+                return False
+            if self._insert_from(cid, f, planned if f == planned[0] else [], t0 + seconds, workers, budget):
+                return True
+        return False
+
+    def _insert_from(self, cid: str, first: int, planned: list[int], deadline: float, workers: int,
+                     budget: list[int]) -> bool:
+        course = self.courses[cid]
+        slots = self.slots[cid]
+        g = gap(course)
+        undo: list[tuple[Key, int | None]] = []  # (visit, start before) in order of change
+        days: list[int] = []
+
+        def rollback() -> None:
+            for key, before in reversed(undo):
+                if key in self.start:
+                    self._take(key)
+                if before is not None:
+                    self._put(key, before)
+
+        for k in range(1, course.visits + 1):
+            key = (cid, k)
+            lo = self.start[(cid, k - 1)] + g if k > 1 else -1
+            if k == 1:
+                candidates = [first]
+            else:
+                allowed = [d for d in slots.days if days[-1] < d < first + course.window_days
+                           and sum(1 for e in days if e > d - 7) < course.max_per_7_days]
+                want = planned[k - 1] if len(planned) >= k else None
+                candidates = sorted(allowed, key=lambda d: (d != want, d))
+            done = False
+            for d in candidates:
+                hi = 1 << 40
+                if len(planned) > k and d == planned[k - 1]:
+                    later = slots.starts.get(planned[k], [])
+                    hi = later[-1] - g if later else -1
+                dom = tuple(s for s in slots.starts.get(d, ()) if lo <= s <= hi)
+                if not dom:
+                    continue
+                spot = next((s for s in dom if self.fits(course, s)), None)
+                if spot is not None:
+                    undo.append((key, None))
+                    self._put(key, spot)
+                    done = True
+                    break
+                left = deadline - time.perf_counter()
+                if d in self.locked_days or left < 0.05 or budget[0] <= 0:
+                    continue
+                budget[0] -= 1
+                if self._repack(d, key, dom, left, workers, undo):
+                    done = True
+                    break
+            if not done:
+                rollback()
+                return False
+            days.append(self.start[key] // DAY)
+        return True
+
+    def _repack(self, day: int, new: Key, dom: tuple[int, ...], seconds: float, workers: int,
+                undo: list[tuple[Key, int | None]]) -> bool:
+        """Pack `day` again with every visit on it plus `new`, all required."""
+        keys = sorted(self.on_day[day])
+        if len({cid for cid, _ in keys} | {new[0]}) < len(keys) + 1:
+            return False  # two visits of one course on a day: their mutual gap is not modelled
+        # Only visits near the newcomer's possible span may move (a smaller, faster model);
+        # the rest keep their starts.
+        lo = dom[0] - self.reach
+        hi = dom[-1] + self.courses[new[0]].phases.total + self.reach
+        items = []
+        for key in keys:
+            ph = self.courses[key[0]].phases
+            s = self.start[key]
+            free = s < hi and lo < s + ph.total
+            items.append(Item(key, ph, self.window(key, day) if free else (s,), 1, must=True))
+        items.append(Item(new, self.courses[new[0]].phases, dom, 1, must=True))
+        got = pack(items, self.chairs, self.cap, min(seconds, 1.0), workers)
+        if got is None or len(got.starts) < len(items):
+            return False
+        for key in keys:
+            if got.starts[key] != self.start[key]:
+                undo.append((key, self._take(key)))
+                self._put(key, got.starts[key])
+        undo.append((new, None))
+        self._put(new, got.starts[new])
+        return True
+
+    def assignments(self) -> list[Assignment] | None:
+        """The plan with chairs, or None if the chairs cannot be coloured (locked chairs)."""
+        visits = [(cid, k, s) for (cid, k), s in self.start.items()]
+        fixed = {key: ch for key, ch in self.fixed_chairs.items() if key in self.start}
+        colours = colour_chairs(self.instance, visits, fixed)
+        if colours is None:
+            return None
+        return [Assignment(cid, k, colours[(cid, k)], s) for cid, k, s in visits]
+
+
+def insert_lost(
+    instance: Instance,
+    slots: dict[str, CourseSlots],
+    cap: npt.NDArray[np.int32],
+    assignments: list[Assignment],
+    chosen: dict[str, list[int]],
+    seconds: float,
+    workers: int,
+) -> list[Assignment]:
+    """Put back the courses of the day plan `chosen` that `assignments` lost, on their planned
+    days, re-packing days where needed. Returns the (possibly larger) plan."""
+    t0 = time.perf_counter()
+    table = Timetable(instance, slots, cap, assignments)
+    have = {a.course for a in assignments}
+    lost = [cid for cid, days in chosen.items() if cid not in have and len(set(days)) == len(days)]
+    courses = table.courses
+    added = 0
+    for cid in sorted(lost, key=lambda c: (courses[c].visits, c)):
+        left = seconds - (time.perf_counter() - t0)
+        if left <= 0.05:
+            break
+        if table.insert(cid, sorted(chosen[cid]), left, workers):
+            added += 1
+    if not added:
+        return assignments
+    result = table.assignments()
+    return assignments if result is None else result
