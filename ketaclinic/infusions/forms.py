@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from ketaclinic.infusions.models import AdverseEventSeverity, CheckIn, ObservationKind, PumpEventKind
+from ketaclinic.infusions.models import AdverseEventSeverity, CheckIn, DisposalMethod, ObservationKind, PumpEventKind
 from ketaclinic.infusions.readiness import ITEM_LABELS
 from ketaclinic.protocol.discharge import ALDRETE_COMPONENTS, COMPONENT_LABELS, PADSS_COMPONENTS
 
@@ -247,6 +247,18 @@ class ReceiveStockForm(Prefixed):
     concentration_mg_per_ml = forms.DecimalField(label="Strength (mg/mL)", max_digits=6, decimal_places=2)
     mg = forms.DecimalField(label="Amount received (mg)", max_digits=8, decimal_places=2)
     note = forms.CharField(label="Supplier and invoice", required=False, max_length=300)
+
+
+class DisposeStockForm(Prefixed):
+    id_prefix = "dsp"
+    lot = forms.CharField(label="Lot", max_length=40)
+    mg = forms.DecimalField(label="Amount (mg)", max_digits=8, decimal_places=2)
+    method = forms.ChoiceField(label="How it leaves the clinic", choices=DisposalMethod.choices)
+    reference = forms.CharField(label="DEA Form 41 number or reverse distributor receipt", max_length=80)
+    reason = forms.CharField(label="Why (for example: expired, vial cracked)", max_length=300)
+    witness_email = forms.EmailField(label="Witness's email")
+    witness_password = forms.CharField(label="Witness's password",
+                                       widget=forms.PasswordInput(attrs={"autocomplete": "off"}))
 
 
 class CountForm(Prefixed):

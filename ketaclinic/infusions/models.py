@@ -329,6 +329,14 @@ class CsKind(models.TextChoices):
     GIVEN = "given", "Given to the patient"
     WASTED = "wasted", "Wasted (witnessed)"
     COUNTED = "counted", "Physical count"
+    DISPOSED = "disposed", "Stock disposed of (witnessed)"
+
+
+class DisposalMethod(models.TextChoices):
+    """How unusable stock (expired, damaged, unwanted) leaves the clinic (clinical-reference §12, 21 CFR 1317)."""
+
+    REVERSE_DISTRIBUTOR = "reverse_distributor", "Handed to a reverse distributor"
+    ON_SITE = "on_site", "Destroyed on site (DEA Form 41)"
 
 
 class ControlledSubstanceEntry(models.Model):
@@ -347,6 +355,9 @@ class ControlledSubstanceEntry(models.Model):
     witness = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="+")
     note = models.CharField(max_length=300, blank=True)
+    disposal_method = models.CharField(max_length=20, choices=DisposalMethod.choices, blank=True)
+    disposal_reference = models.CharField(max_length=80, blank=True,
+                                          help_text="DEA Form 41 number or the reverse distributor's receipt.")
 
     class Meta:
         ordering = ("at", "id")

@@ -157,13 +157,14 @@ class LotLine:
     drawn: Decimal = Decimal(0)
     given: Decimal = Decimal(0)
     wasted: Decimal = Decimal(0)
+    disposed: Decimal = Decimal(0)
     last_count: Decimal | None = None
     balance_at_count: Decimal | None = None
     problems: list[str] = field(default_factory=list)
 
     @property
     def balance(self) -> Decimal:
-        return self.received - self.drawn
+        return self.received - self.drawn - self.disposed
 
 
 @dataclass
@@ -197,6 +198,11 @@ def cs_reconciliation(clinic_id: int, since: datetime, until: datetime) -> tuple
             line.wasted += e.mg
             if e.witness_id is None:
                 line.problems.append(f"Waste of {e.mg} mg on {e.at:%Y-%m-%d} has no witness.")
+        elif e.kind == CsKind.DISPOSED:
+            line.disposed += e.mg
+            running[e.lot] -= e.mg
+            if e.witness_id is None:
+                line.problems.append(f"Disposal of {e.mg} mg on {e.at:%Y-%m-%d} has no witness.")
         elif e.kind == CsKind.COUNTED:
             line.last_count = e.mg
             line.balance_at_count = running[e.lot]
@@ -208,7 +214,7 @@ def cs_reconciliation(clinic_id: int, since: datetime, until: datetime) -> tuple
         if counted and line.last_count != line.balance_at_count:
             line.problems.append(f"Count {line.last_count} mg differs from the log ({line.balance_at_count} mg).")
         if line.balance < 0:
-            line.problems.append("More drawn than received.")
+            line.problems.append("More drawn or disposed of than received.")
         if line.drawn != line.given + line.wasted:
             line.problems.append("Drawn does not equal given plus wasted.")
     infused = (Visit.objects.filter(clinic_id=clinic_id, starts_at__gte=since, starts_at__lt=until,

@@ -32,6 +32,7 @@ urlpatterns = [
     path("controlled-substances/", controlled.cs_log, name="cs_log"),
     path("controlled-substances/receive/", controlled.cs_receive, name="cs_receive"),
     path("controlled-substances/count/", controlled.cs_count, name="cs_count"),
+    path("controlled-substances/dispose/", controlled.cs_dispose, name="cs_dispose"),
     path("my-visit/<int:visit_id>/call-nurse/", portal.call_nurse, name="call_nurse"),
     path("my-visit/<int:visit_id>/aftercare/", portal.my_aftercare, name="my_aftercare"),
     path("check-in/<int:follow_up_id>/", portal.follow_up, name="follow_up"),

@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from ketaclinic.audit.models import AuditEvent
 from ketaclinic.infusions.actions import (
     InfusionError,
     do_answer_follow_up,
     do_discharge_patient,
+    do_dispose_stock,
     do_receive_stock,
     do_record_cs_administration,
     do_record_cs_count,
@@ -21,6 +23,7 @@ from ketaclinic.infusions.actions import (
     do_record_vitals,
     do_score_discharge,
 )
+from ketaclinic.infusions.actions.controlled import lot_balance
 from ketaclinic.infusions.actions.history import do_transcribe_paper_record
 from ketaclinic.infusions.models import FollowUp, PumpEvent, VitalSign
 from ketaclinic.infusions.records import cs_reconciliation, next_vitals_due, pump_course
@@ -202,3 +205,32 @@ def test_the_cs_log_page_query_count_does_not_grow(login: Any, nurse: Any, nurse
     for n in range(1, 6):
         add(n)
     assert count() == one
+
+
+def test_expired_stock_is_disposed_of_with_a_witness_and_leaves_the_running_inventory(
+        nurse: Any, nurse2: Any, front_desk: Any, clinic: Any) -> None:
+    do_receive_stock(nurse, clinic, lot="EXP", expires_on=at(0).date() - timedelta(days=1),
+                     concentration_mg_per_ml=10, mg=500, now=at(8, 0))
+    good = {"lot": "EXP", "mg": 500, "method": "reverse_distributor", "reference": "RD-2231",
+            "reason": "Expired", "witness": nurse2, "witness_password": PASSWORD}
+    for change, field in [({"witness": None}, "witness"), ({"witness": nurse}, "witness"),
+                          ({"witness_password": "nope"}, "witness_password"), ({"reference": " "}, "reference"),
+                          ({"reason": ""}, "reason"), ({"method": "sink"}, "method"), ({"mg": 501}, "mg"),
+                          ({"mg": 0}, "mg"), ({"lot": "NOPE"}, "lot")]:
+        with pytest.raises(InfusionError) as exc:
+            do_dispose_stock(nurse, clinic, **{**good, **change}, now=at(10, 0))  # type: ignore[arg-type]
+        assert exc.value.field == field, change
+    with pytest.raises(PermissionDenied):
+        do_dispose_stock(front_desk, clinic, **good, now=at(10, 0))  # type: ignore[arg-type]
+    entry = do_dispose_stock(nurse, clinic, **{**good, "mg": 300}, now=at(10, 0))  # type: ignore[arg-type]
+    assert entry.witness == nurse2 and entry.disposal_reference == "RD-2231" and entry.note == "Expired"
+    assert lot_balance(clinic, "EXP") == Decimal("200")
+    with pytest.raises(InfusionError) as exc:
+        do_dispose_stock(nurse, clinic, **{**good, "mg": 201}, now=at(10, 5))  # type: ignore[arg-type]
+    assert "200.00 mg" in exc.value.message
+    do_record_cs_count(nurse, clinic, lot="EXP", mg_on_hand=200, witness=nurse2, witness_password=PASSWORD,
+                       now=at(11, 0))
+    lots, _ = cs_reconciliation(clinic.pk, at(0), at(23))
+    line = next(x for x in lots if x.lot == "EXP")
+    assert line.disposed == Decimal("300") and line.balance == Decimal("200") and line.problems == []
+    assert AuditEvent.objects.filter(action="CS_DISPOSED", actor=nurse).count() == 1

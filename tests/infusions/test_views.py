@@ -163,3 +163,30 @@ def test_a_pump_running_past_its_programmed_time_is_called_out(login: Any, nurse
     assert "PAST THE PROGRAMMED TIME" not in login(nurse).get(url).content.decode()
     frozen.move_to(at(10, 2))
     assert "PAST THE PROGRAMMED TIME" in login(nurse).get(url).content.decode()
+
+
+def test_stock_disposal_form_keeps_what_was_typed_and_is_for_licensed_staff_of_the_clinic(
+        login: Any, nurse: Any, nurse2: Any, front_desk: Any, other_clinic_nurse: Any, patient: Any, anon: Any,
+        clinic: Any) -> None:
+    from ketaclinic.infusions.actions import do_receive_stock
+    from ketaclinic.infusions.models import ControlledSubstanceEntry
+    from tests.factories import PASSWORD
+
+    do_receive_stock(nurse, clinic, lot="L9", expires_on=at(0).date(), concentration_mg_per_ml=10, mg=100)
+    url = reverse("infusions:cs_dispose")
+    data = {"lot": "L9", "mg": "40", "method": "on_site", "reference": "F41-0007",
+            "reason": "Vial cracked", "witness_email": nurse2.email, "witness_password": "wrong"}
+    bad = login(nurse).post(url, data)
+    assert bad.status_code == 400 and "F41-0007" in bad.content.decode() and "Vial cracked" in bad.content.decode()
+    assert login(front_desk).post(url, {**data, "witness_password": PASSWORD}).status_code == 404
+    assert login(patient.user).post(url, {**data, "witness_password": PASSWORD}).status_code == 404
+    assert anon.post(url, {**data, "witness_password": PASSWORD}).status_code == 302
+    other = login(other_clinic_nurse).post(url, {**data, "witness_password": PASSWORD})
+    assert other.status_code == 400  # lot L9 is not in that clinic's stock
+    assert not ControlledSubstanceEntry.objects.filter(kind="disposed").exists()
+    ok = login(nurse).post(url, {**data, "witness_password": PASSWORD})
+    assert ok.status_code == 302
+    entry = ControlledSubstanceEntry.objects.get(kind="disposed")
+    assert entry.clinic == clinic and entry.mg == 40 and entry.disposal_method == "on_site"
+    page = login(nurse).get(reverse("infusions:cs_log")).content.decode()
+    assert "F41-0007" in page and "Destroyed on site (DEA Form 41)" in page

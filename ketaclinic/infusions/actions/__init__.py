@@ -19,6 +19,7 @@ from ketaclinic.infusions.actions.checkin import (
 )
 from ketaclinic.infusions.actions.common import GateNotMet, InfusionError
 from ketaclinic.infusions.actions.controlled import (
+    do_dispose_stock,
     do_receive_stock,
     do_record_cs_administration,
     do_record_cs_count,
@@ -49,6 +50,7 @@ __all__ = [
     "do_answer_follow_up",
     "do_confirm_vitals",
     "do_discharge_patient",
+    "do_dispose_stock",
     "do_give_rescue_medication",
     "do_mark_arrived",
     "do_order_dose",

@@ -1,4 +1,4 @@
-"""The controlled-substance (ketamine, Schedule III) log: receipt, draw/give/waste per visit, counts."""
+"""The controlled-substance (ketamine, Schedule III) log: receipt, draw/give/waste per visit, counts, disposal."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from ketaclinic.accounts.roles import Perm, require_perm
 from ketaclinic.audit.log import record_event
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.infusions.actions.common import InfusionError, is_licensed, lock_visit, now_or, require_charting
-from ketaclinic.infusions.models import ControlledSubstanceEntry, CsKind
+from ketaclinic.infusions.models import ControlledSubstanceEntry, CsKind, DisposalMethod
 from ketaclinic.schedule.models import Visit, VisitStatus
 
-STOCK_OUT = (CsKind.DRAWN,)
+STOCK_OUT = (CsKind.DRAWN, CsKind.DISPOSED)
 
 
 def _mg(value: Any, field: str, *, allow_zero: bool = True) -> Decimal:
@@ -31,11 +31,11 @@ def _mg(value: Any, field: str, *, allow_zero: bool = True) -> Decimal:
 
 
 def lot_balance(clinic: Clinic, lot: str) -> Decimal:
-    """mg of a lot in stock: received minus drawn (given and wasted come out of what was drawn)."""
-    rows = (ControlledSubstanceEntry.objects.filter(clinic=clinic, lot=lot, kind__in=(CsKind.RECEIVED, CsKind.DRAWN))
+    """mg of a lot in stock: received minus drawn and disposed (given and wasted come out of what was drawn)."""
+    rows = (ControlledSubstanceEntry.objects.filter(clinic=clinic, lot=lot, kind__in=(CsKind.RECEIVED, *STOCK_OUT))
             .values("kind").annotate(total=Sum("mg")).order_by())
     totals = {r["kind"]: r["total"] or Decimal(0) for r in rows}
-    return totals.get(CsKind.RECEIVED, Decimal(0)) - totals.get(CsKind.DRAWN, Decimal(0))
+    return totals.get(CsKind.RECEIVED, Decimal(0)) - sum((totals.get(k, Decimal(0)) for k in STOCK_OUT), Decimal(0))
 
 
 def check_witness(actor: User, clinic: Clinic, witness: User | None, password: str) -> User:
@@ -132,4 +132,43 @@ def do_record_cs_count(acting_user: User, clinic: Clinic, *, lot: str, mg_on_han
         note=f"Log balance at count: {lot_balance(clinic, receipt.lot)} mg")
     record_event(acting_user, "CS_COUNTED", clinic=clinic, obj=entry, at=at,
                  details={"lot": entry.lot, "mg_on_hand": str(entry.mg), "log_balance": entry.note})
+    return entry
+
+
+@transaction.atomic
+def do_dispose_stock(acting_user: User, clinic: Clinic, *, lot: str, mg: Any, method: str, reference: str,
+                     reason: str, witness: User | None, witness_password: str,
+                     now: datetime | None = None) -> ControlledSubstanceEntry:
+    """Record expired, damaged or unwanted stock leaving the clinic, witnessed by a second licensed person.
+
+    Not for the leftover of a dose (that is waste, recorded with the visit). A reverse
+    distributor's receipt or the DEA Form 41 number is required (clinical-reference §12:
+    21 CFR 1317; two authorised employees witness an on-site destruction). Refuses more than
+    the lot holds. Who: licensed staff. Writes: one log row, AuditEvent.
+    """
+    require_perm(acting_user, clinic, Perm.CHART)
+    at = now_or(now)
+    receipt = (ControlledSubstanceEntry.objects.select_for_update()
+               .filter(clinic=clinic, lot=lot.strip(), kind=CsKind.RECEIVED).order_by("at").first())
+    if receipt is None:
+        raise InfusionError("This lot is not in the clinic's stock.", "lot")
+    if method not in DisposalMethod.values:
+        raise InfusionError("Choose how the stock leaves the clinic.", "method")
+    if not reference.strip():
+        raise InfusionError("Enter the DEA Form 41 number or the reverse distributor's receipt number.", "reference")
+    if not reason.strip():
+        raise InfusionError("Say why the stock is disposed of (for example: expired, vial cracked).", "reason")
+    amount = _mg(mg, "mg", allow_zero=False)
+    balance = lot_balance(clinic, receipt.lot)
+    if amount > balance:
+        raise InfusionError(f"The log shows {balance:.2f} mg of lot {receipt.lot} in stock. Count the lot first.", "mg")
+    witness_user = check_witness(acting_user, clinic, witness, witness_password)
+    entry = ControlledSubstanceEntry.objects.create(
+        clinic=clinic, kind=CsKind.DISPOSED, lot=receipt.lot, expires_on=receipt.expires_on,
+        concentration_mg_per_ml=receipt.concentration_mg_per_ml, mg=amount, at=at, entered_by=acting_user,
+        witness=witness_user, note=reason.strip()[:300], disposal_method=method,
+        disposal_reference=reference.strip()[:80])
+    record_event(acting_user, "CS_DISPOSED", clinic=clinic, obj=entry, at=at,
+                 details={"lot": entry.lot, "mg": str(amount), "method": method, "reference": entry.disposal_reference,
+                          "reason": entry.note, "witness": witness_user.email})
     return entry

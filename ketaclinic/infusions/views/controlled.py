@@ -1,4 +1,4 @@
-"""The clinic's controlled-substance log, stock receipt, counts and the reconciliation report."""
+"""The clinic's controlled-substance log, stock receipt, counts, disposal and the reconciliation report."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from ketaclinic.accounts.roles import Perm, require_perm
 from ketaclinic.audit.log import record_event
 from ketaclinic.infusions import actions
-from ketaclinic.infusions.forms import CountForm, ReceiveStockForm
+from ketaclinic.infusions.forms import CountForm, DisposeStockForm, ReceiveStockForm
 from ketaclinic.infusions.models import ControlledSubstanceEntry
 from ketaclinic.infusions.records import cs_reconciliation
 from ketaclinic.infusions.views.common import attach_error, require_clinical_staff, user_by_email
@@ -34,6 +34,7 @@ def _page(request: HttpRequest, status: int = 200, **forms: object) -> HttpRespo
         "clinic": clinic, "lots": lots, "visit_lines": visits, "entries": entries, "days": days,
         "receive_form": forms.get("receive_form") or ReceiveStockForm(),
         "count_form": forms.get("count_form") or CountForm(),
+        "dispose_form": forms.get("dispose_form") or DisposeStockForm(),
         "problems": sum(len(x.problems) for x in lots) + sum(len(x.problems) for x in visits),
     }, status=status)
 
@@ -82,3 +83,24 @@ def cs_count(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Count recorded.")
             return redirect("infusions:cs_log")
     return _page(request, status=400, count_form=form)
+
+
+@login_required
+@require_POST
+def cs_dispose(request: HttpRequest) -> HttpResponse:
+    require_clinical_staff(request)
+    clinic = current_clinic(request)
+    form = DisposeStockForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            actions.do_dispose_stock(request.user, clinic, lot=d["lot"], mg=d["mg"], method=d["method"],  # type: ignore[arg-type]
+                                     reference=d["reference"], reason=d["reason"],
+                                     witness=user_by_email(clinic, d["witness_email"]),
+                                     witness_password=d["witness_password"])
+        except actions.InfusionError as exc:
+            attach_error(form, exc)
+        else:
+            messages.success(request, "Disposal recorded.")
+            return redirect("infusions:cs_log")
+    return _page(request, status=400, dispose_form=form)
