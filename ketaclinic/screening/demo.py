@@ -100,7 +100,10 @@ def seed(ctx: Any) -> None:
                                    now=days(30 - i))
         _fill(patient, days(25 - i))
         actions.do_submit_intake(patient.user, patient, now=days(25 - i))
-        actions.do_decide_screening(provider, patient, decision="approve", holds_reviewed=True,
+        latest = patient.eligibility_assessments.order_by("-version").first()
+        # The provider acknowledges each hold/caution finding (the approval refuses otherwise).
+        actions.do_decide_screening(provider, patient, decision="approve",
+                                    acknowledge=[i for i, _ in latest.findings_to_acknowledge()] if latest else [],
                                     reason="TRD after two adequate trials; no contraindication; BP normal.",
                                     now=days(20 - i))
 

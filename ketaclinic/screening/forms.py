@@ -89,7 +89,18 @@ class DecisionForm(forms.Form):
     indication_code = forms.CharField(max_length=10, required=False, label="Indication for the course (ICD-10-CM)")
     earliest_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                   label="Earliest first infusion")
-    holds_reviewed = forms.BooleanField(required=False, label="I reviewed every hold and caution finding")
+    acknowledge = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
+        label="Hold and caution findings not yet acknowledged",
+        help_text="Tick each one you have looked at. Approval needs every one acknowledged; each tick is "
+                  "recorded with your name and the time.")
+
+    def __init__(self, *args: Any, to_acknowledge: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if to_acknowledge:
+            self.fields["acknowledge"].choices = to_acknowledge  # type: ignore[attr-defined]
+        else:
+            del self.fields["acknowledge"]
 
     def clean_indication_code(self) -> str:
         return _clean_icd(self.cleaned_data.get("indication_code", ""))

@@ -7,6 +7,8 @@ assessment, a resolved review flag keeps who resolved it and why.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -324,8 +326,45 @@ class EligibilityAssessment(models.Model):
         return {"eligible": "Eligible", "needs_review": "Needs review", "ineligible": "Ineligible"}.get(
             self.status, self.status)
 
+    def findings_to_acknowledge(self) -> list[tuple[int, dict[str, Any]]]:
+        """(position, finding) of every hold and caution finding: each needs a provider's acknowledgement."""
+        return [(i, f) for i, f in enumerate(self.findings) if f["severity"] in ACKNOWLEDGED_SEVERITIES]
+
     def blocking_codes(self) -> set[str]:
         return {f["code"] for f in self.findings if f["severity"] in BLOCKING_SEVERITIES}
+
+
+# Findings a provider acknowledges one by one before approving (a contraindication blocks approval).
+ACKNOWLEDGED_SEVERITIES = (Severity.CAUTION, Severity.HOLD)
+
+
+class FindingAcknowledgement(models.Model):
+    """A provider has looked at one hold or caution finding of one rules run (who, when, optional note).
+
+    Tied to the run: a new run (the history changed) needs its findings acknowledged again. A
+    finding is named by its position in the run's stored findings (codes repeat, e.g. two
+    unrecognised medicines), with its code kept as a check.
+    """
+
+    assessment = models.ForeignKey(EligibilityAssessment, on_delete=models.PROTECT, related_name="acknowledgements")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    finding_index = models.PositiveSmallIntegerField()
+    finding_code = models.CharField(max_length=80)
+    severity = models.CharField(max_length=20, choices=Severity.choices)
+    message = models.TextField(help_text="The finding's words as the provider saw them")
+    note = models.CharField(max_length=500, blank=True)
+    acknowledged_at = models.DateTimeField()
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                        related_name="+")
+
+    class Meta:
+        ordering = ("acknowledged_at", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "finding_index"], name="acknowledgement_once_per_finding"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.finding_code} acknowledged by {self.acknowledged_by_id} at {self.acknowledged_at:%Y-%m-%d}"
 
 
 class Decision(models.TextChoices):

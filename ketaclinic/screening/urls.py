@@ -15,6 +15,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/", review.review, name="review"),
     path("patients/<int:patient_id>/run/", review.run_rules, name="run_rules"),
     path("patients/<int:patient_id>/decide/", review.decide, name="decide"),
+    path("patients/<int:patient_id>/findings/acknowledge/", review.acknowledge_finding, name="acknowledge_finding"),
     path("patients/<int:patient_id>/clearance/", review.request_clearance, name="request_clearance"),
     path("clearance/<int:clearance_id>/letter/", review.clearance_letter, name="clearance_letter"),
     path("clearance/<int:clearance_id>/reply/", review.clearance_reply, name="clearance_reply"),

@@ -49,7 +49,9 @@ def submitted(patient: Patient, **kwargs: Any) -> Patient:
 
 
 def approve(provider: User, patient: Patient, reason: str = "Good candidate; TRD.") -> Any:
-    return actions.do_decide_screening(provider, patient, decision="approve", reason=reason, holds_reviewed=True)
+    latest = patient.eligibility_assessments.order_by("-version").first()
+    return actions.do_decide_screening(provider, patient, decision="approve", reason=reason,
+                                       acknowledge=[i for i, _ in latest.findings_to_acknowledge()] if latest else [])
 
 
 @pytest.fixture

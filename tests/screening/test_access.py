@@ -111,11 +111,32 @@ def test_clearance_letter_ladder(login: Any, anon: Any, submitted_patient: Any, 
 def test_decide_and_resolve_need_a_prescriber(login: Any, submitted_patient: Any, nurse: Any,
                                               front_desk: Any) -> None:
     url = reverse("screening:decide", args=[submitted_patient.pk])
-    data = {"decision": "approve", "reason": "ok", "holds_reviewed": "on"}
+    data = {"decision": "approve", "reason": "ok"}
     assert login(front_desk).post(url, data).status_code == 403
     response = login(nurse).post(url, data)
     assert response.status_code == 403
     assert not submitted_patient.screening_decisions.exists()
+
+
+def test_acknowledging_a_finding_ladder(login: Any, anon: Any, submitted_patient: Any, provider: Any, nurse: Any,
+                                        front_desk: Any, other_clinic: Any, other_patient: Any) -> None:
+    from ketaclinic.screening.models import FindingAcknowledgement
+    from tests.factories import make_staff
+
+    submitted_patient.eligibility_assessments.update(findings=[
+        {"code": "glaucoma", "severity": "caution", "message": "Glaucoma", "source": "§2"}])
+    latest = submitted_patient.eligibility_assessments.get()
+    url = reverse("screening:acknowledge_finding", args=[submitted_patient.pk])
+    data = {"assessment_version": latest.version, "finding_index": 0, "confirm": "on"}
+    assert login(front_desk).post(url, data).status_code == 403
+    assert login(nurse).post(url, data).status_code == 403
+    assert login(make_staff(other_clinic, "provider")).post(url, data).status_code == 404
+    assert login(submitted_patient.user).post(url, data).status_code == 404
+    assert login(other_patient.user).post(url, data).status_code == 404
+    assert anon.post(url, data).status_code == 302
+    assert not FindingAcknowledgement.objects.exists()
+    assert login(provider).post(url, data).status_code == 302
+    assert FindingAcknowledgement.objects.get().acknowledged_by == provider
 
 
 def test_public_self_referral_page_is_open_to_anyone(anon: Any, clinic: Any) -> None:

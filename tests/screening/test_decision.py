@@ -12,7 +12,7 @@ from ketaclinic.audit.models import AuditEvent
 from ketaclinic.courses.models import CourseStatus, TreatmentCourse
 from ketaclinic.patients.models import Stage
 from ketaclinic.screening import actions
-from ketaclinic.screening.models import CaseStatus, ClearanceStatus, ScreeningDecision
+from ketaclinic.screening.models import CaseStatus, ClearanceStatus, FindingAcknowledgement, ScreeningDecision
 from tests.screening.conftest import case_of, submitted
 
 pytestmark = pytest.mark.django_db
@@ -24,10 +24,17 @@ def _decide(client: Any, patient: Any, **data: Any) -> Any:
     return client.post(reverse("screening:decide", args=[patient.pk]), payload)
 
 
+def _unacknowledged(patient: Any) -> list[str]:
+    """The positions of the latest run's hold/caution findings nobody acknowledged yet (the form's boxes)."""
+    latest = patient.eligibility_assessments.order_by("-version").first()
+    done = set(FindingAcknowledgement.objects.filter(assessment=latest).values_list("finding_index", flat=True))
+    return [str(i) for i, _ in latest.findings_to_acknowledge() if i not in done]
+
+
 def test_approval_creates_the_course_waiting_for_scheduling(login: Any, submitted_patient: Any,
                                                             provider: Any) -> None:
     response = _decide(login(provider), submitted_patient, decision="approve", reason="TRD, no contraindication",
-                       holds_reviewed="on")
+                       acknowledge=_unacknowledged(submitted_patient))
     assert response.status_code == 302
     course = TreatmentCourse.objects.get(patient=submitted_patient)
     assert course.status == CourseStatus.REQUESTED and course.indication_code == "F33.9"
@@ -38,8 +45,7 @@ def test_approval_creates_the_course_waiting_for_scheduling(login: Any, submitte
     event = AuditEvent.objects.get(action="SCREENING_DECIDED")
     assert event.details["reason"] == "TRD, no contraindication" and event.actor == provider
     # A second click changes nothing.
-    assert _decide(login(provider), submitted_patient, decision="approve", reason="again",
-                   holds_reviewed="on").status_code == 400
+    assert _decide(login(provider), submitted_patient, decision="approve", reason="again").status_code == 400
     assert TreatmentCourse.objects.count() == 1
 
 
@@ -52,17 +58,65 @@ def test_a_reason_is_required_and_typed_text_is_kept(login: Any, submitted_patie
 
 def test_a_contraindication_blocks_approval(login: Any, patient: Any, provider: Any) -> None:
     submitted(patient, conditions=["aneurysmal_vascular_disease"])
-    response = _decide(login(provider), patient, decision="approve", reason="x", holds_reviewed="on")
+    response = _decide(login(provider), patient, decision="approve", reason="x", acknowledge=_unacknowledged(patient))
     assert response.status_code == 400 and "blocked by a contraindication" in response.content.decode()
     assert not TreatmentCourse.objects.exists()
 
 
-def test_holds_must_be_confirmed_as_reviewed(login: Any, patient: Any, provider: Any) -> None:
+def test_each_hold_and_caution_finding_is_acknowledged_one_by_one(login: Any, patient: Any, provider: Any) -> None:
+    submitted(patient, conditions=["heart_failure", "glaucoma"])
+    latest = patient.eligibility_assessments.get()
+    waiting = latest.findings_to_acknowledge()
+    assert len(waiting) >= 2 and {f["severity"] for _, f in waiting} <= {"hold", "caution"}
+    client = login(provider)
+    page = client.get(reverse("screening:review", args=[patient.pk])).content.decode()
+    assert page.count("I have looked at this finding") == len(waiting)
+    response = _decide(client, patient, decision="approve", reason="ok")
+    assert response.status_code == 400 and "Acknowledge each hold and caution finding" in response.content.decode()
+    first_index, first = waiting[0]
+    url = reverse("screening:acknowledge_finding", args=[patient.pk])
+    response = client.post(url, {"assessment_version": latest.version, "finding_index": first_index,
+                                 "confirm": "on", "note": "Echo last month: EF 55%"})
+    assert response.status_code == 302
+    ack = FindingAcknowledgement.objects.get()
+    assert ack.acknowledged_by == provider and ack.finding_code == first["code"] and ack.note.startswith("Echo")
+    event = AuditEvent.objects.get(action="FINDING_ACKNOWLEDGED")
+    assert event.actor == provider and event.details["code"] == first["code"]
+    page = client.get(reverse("screening:review", args=[patient.pk])).content.decode()
+    assert f"Yes: {provider}" in page and page.count("I have looked at this finding") == len(waiting) - 1
+    # Still refused, and the message names what is left, not what was acknowledged.
+    response = _decide(client, patient, decision="approve", reason="ok")
+    body = response.content.decode()
+    assert response.status_code == 400 and waiting[1][1]["message"] in body.split("Not yet acknowledged:")[1]
+    # The rest ticked on the decision form: each recorded on its own, then the approval goes through.
+    assert _decide(client, patient, decision="approve", reason="Cardiology OK",
+                   acknowledge=_unacknowledged(patient)).status_code == 302
+    assert FindingAcknowledgement.objects.filter(assessment=latest).count() == len(waiting)
+    assert AuditEvent.objects.filter(action="FINDING_ACKNOWLEDGED", actor=provider).count() == len(waiting)
+
+
+def test_an_acknowledgement_needs_the_tick_a_current_run_and_a_hold_or_caution(login: Any, patient: Any,
+                                                                               provider: Any) -> None:
     submitted(patient, conditions=["heart_failure"])
-    response = _decide(login(provider), patient, decision="approve", reason="ok")
-    assert response.status_code == 400 and "reviewed every hold" in response.content.decode()
-    assert _decide(login(provider), patient, decision="approve", reason="Cardiology OK",
-                   holds_reviewed="on").status_code == 302
+    latest = patient.eligibility_assessments.get()
+    index = latest.findings_to_acknowledge()[0][0]
+    client = login(provider)
+    url = reverse("screening:acknowledge_finding", args=[patient.pk])
+    client.post(url, {"assessment_version": latest.version, "finding_index": index})  # box not ticked
+    assert not FindingAcknowledgement.objects.exists()
+    info = [i for i, f in enumerate(latest.findings) if f["severity"] == "info"]
+    for bad_index in [*info[:1], len(latest.findings) + 3]:
+        client.post(url, {"assessment_version": latest.version, "finding_index": bad_index, "confirm": "on"})
+    client.post(url, {"assessment_version": "x", "finding_index": index, "confirm": "on"})
+    assert not FindingAcknowledgement.objects.exists()
+    client.post(url, {"assessment_version": latest.version, "finding_index": index, "confirm": "on"})
+    client.post(url, {"assessment_version": latest.version, "finding_index": index, "confirm": "on"})  # twice
+    assert FindingAcknowledgement.objects.count() == 1
+    # The history changes: the new run's findings need acknowledging again, and the old page is refused.
+    actions.do_rerun_eligibility(patient.user, patient, reason="new symptom", changes={"conditions": ["glaucoma"]})
+    client.post(url, {"assessment_version": latest.version, "finding_index": index, "confirm": "on"})
+    assert FindingAcknowledgement.objects.count() == 1
+    assert _decide(client, patient, decision="approve", reason="ok").status_code == 400
 
 
 def test_a_stale_review_is_refused(login: Any, submitted_patient: Any, provider: Any) -> None:
@@ -70,7 +124,7 @@ def test_a_stale_review_is_refused(login: Any, submitted_patient: Any, provider:
     actions.do_rerun_eligibility(submitted_patient.user, submitted_patient, reason="new symptom",
                                  changes={"conditions": ["glaucoma"]})
     response = login(provider).post(reverse("screening:decide", args=[submitted_patient.pk]), {
-        "assessment_version": version, "decision": "approve", "reason": "ok", "holds_reviewed": "on"})
+        "assessment_version": version, "decision": "approve", "reason": "ok"})
     assert response.status_code == 400 and "changed while you were reviewing" in response.content.decode()
     # The page now shows the newer run, and deciding from it works.
     assert f'name="assessment_version" value="{version + 1}"' in response.content.decode()
@@ -113,7 +167,7 @@ def test_clearance_is_emailed_after_commit_then_replied_and_accepted(login: Any,
     assert clearance.emailed_at is not None
     # Approval waits for the reply.
     assert _decide(client, submitted_patient, decision="approve", reason="x",
-                   holds_reviewed="on").status_code == 400
+                   acknowledge=_unacknowledged(submitted_patient)).status_code == 400
     reply = SimpleUploadedFile("reply.pdf", b"%PDF-1.4 cleared")
     login(nurse).post(reverse("screening:clearance_reply", args=[clearance.pk]), {"file": reply, "note": "Faxed"})
     clearance.refresh_from_db()
@@ -123,7 +177,7 @@ def test_clearance_is_emailed_after_commit_then_replied_and_accepted(login: Any,
     assert clearance.status == ClearanceStatus.ACCEPTED and clearance.accepted_by == provider
     assert case_of(submitted_patient).status == CaseStatus.READY
     assert _decide(client, submitted_patient, decision="approve", reason="Cleared by cardiology",
-                   holds_reviewed="on").status_code == 302
+                   acknowledge=_unacknowledged(submitted_patient)).status_code == 302
 
 
 def test_without_an_email_the_letter_is_for_printing(login: Any, submitted_patient: Any, provider: Any,

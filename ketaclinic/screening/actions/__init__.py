@@ -29,6 +29,7 @@ from ketaclinic.screening.actions.referral import (
 )
 from ketaclinic.screening.actions.review import (
     do_accept_clearance,
+    do_acknowledge_finding,
     do_decide_screening,
     do_record_clearance_reply,
     do_request_clearance,
@@ -39,6 +40,7 @@ __all__ = [
     "RateLimited",
     "ScreeningError",
     "do_accept_clearance",
+    "do_acknowledge_finding",
     "do_add_antidepressant_trial",
     "do_add_medication",
     "do_check_self_referral",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date, datetime
 
 from django.core.files.uploadedfile import UploadedFile
@@ -29,6 +29,7 @@ from ketaclinic.screening.models import (
     Decision,
     DocumentKind,
     EligibilityAssessment,
+    FindingAcknowledgement,
     ScreeningDecision,
 )
 
@@ -38,13 +39,15 @@ DECIDABLE = (CaseStatus.READY, CaseStatus.CLEARANCE, CaseStatus.DEFERRED, CaseSt
 @transaction.atomic
 def do_decide_screening(acting_user: User, patient: Patient, *, decision: str, reason: str, patient_message: str = "",
                         assessment_version: int | None = None, indication_code: str = "",
-                        earliest_on: date | None = None, holds_reviewed: bool = False,
+                        earliest_on: date | None = None, acknowledge: Collection[int] = (),
                         now: datetime | None = None) -> ScreeningDecision:
     """A provider approves, declines or defers a screening, with a reason.
 
     Approve needs: a rules run that the provider saw (`assessment_version` is still the latest;
-    otherwise the history changed under them), no contraindicated finding, hold and caution findings
-    confirmed as reviewed, and no clearance still outstanding. Approval creates the treatment course
+    otherwise the history changed under them), no contraindicated finding, every hold and caution
+    finding of that run acknowledged (one by one with do_acknowledge_finding, or ticked on the
+    decision form: `acknowledge` holds their positions and each is recorded before the check),
+    and no clearance still outstanding. Approval creates the treatment course
     (waiting for scheduling) and moves the patient to "approved"; decline moves them to "declined".
     Who: provider, medical director. Writes: ScreeningDecision, ScreeningCase, TreatmentCourse,
     Patient.stage, AuditEvent. Raises ScreeningError (already decided, missing reason, blocked).
@@ -71,8 +74,13 @@ def do_decide_screening(acting_user: User, patient: Patient, *, decision: str, r
         if contraindicated:
             raise ScreeningError("Approval is blocked by a contraindication: "
                                  + "; ".join(f["message"] for f in contraindicated))
-        if any(f["severity"] in ("hold", "caution") for f in latest.findings) and not holds_reviewed:
-            raise ScreeningError("Confirm that you reviewed every hold and caution finding.")
+        for index in acknowledge:
+            _acknowledge(acting_user, latest, index, "", now)
+        done = set(FindingAcknowledgement.objects.filter(assessment=latest).values_list("finding_index", flat=True))
+        waiting = [f for i, f in latest.findings_to_acknowledge() if i not in done]
+        if waiting:
+            raise ScreeningError("Acknowledge each hold and caution finding before approving. Not yet acknowledged: "
+                                 + "; ".join(f["message"] for f in waiting))
         outstanding = ClearanceRequest.objects.filter(case=case).exclude(status=ClearanceStatus.ACCEPTED)
         if outstanding.exists():
             raise ScreeningError("A clearance request is still outstanding. Accept the reply first.")
@@ -104,8 +112,47 @@ def do_decide_screening(acting_user: User, patient: Patient, *, decision: str, r
         do_set_patient_stage(acting_user, patient, Stage.SCREENING, reason="screening deferred", now=now)
     record_event(acting_user, "SCREENING_DECIDED", patient=patient, obj=row, at=now,
                  details={"decision": decision, "reason": row.reason, "assessment": latest.version if latest else None,
-                          "course": course.pk if course else None, "holds_reviewed": holds_reviewed})
+                          "course": course.pk if course else None,
+                          "acknowledged": sorted(FindingAcknowledgement.objects.filter(assessment=latest)
+                                                 .values_list("finding_index", flat=True)) if latest else []})
     return row
+
+
+def _acknowledge(acting_user: User, assessment: EligibilityAssessment, index: int, note: str,
+                 now: datetime) -> FindingAcknowledgement:
+    findings = assessment.findings_to_acknowledge()
+    finding = dict(findings).get(index)
+    if finding is None:
+        raise ScreeningError("That finding is not a hold or caution finding of this rules run.")
+    existing = FindingAcknowledgement.objects.filter(assessment=assessment, finding_index=index).first()
+    if existing is not None:  # a second click: the first acknowledgement stands
+        return existing
+    row = FindingAcknowledgement.objects.create(
+        assessment=assessment, patient=assessment.patient, finding_index=index, finding_code=finding["code"],
+        severity=finding["severity"], message=finding["message"], note=note.strip()[:500],
+        acknowledged_at=now, acknowledged_by=acting_user)
+    record_event(acting_user, "FINDING_ACKNOWLEDGED", patient=assessment.patient, obj=row, at=now,
+                 details={"assessment": assessment.version, "index": index, "code": row.finding_code,
+                          "severity": row.severity, "note": row.note})
+    return row
+
+
+@transaction.atomic
+def do_acknowledge_finding(acting_user: User, patient: Patient, *, assessment_version: int, finding_index: int,
+                           note: str = "", now: datetime | None = None) -> FindingAcknowledgement:
+    """A provider acknowledges one hold or caution finding of the latest rules run (who, when, note).
+
+    Who: provider, medical director. A finding of an older run is refused (the history changed:
+    look at the new run). A second click returns the first acknowledgement. Writes:
+    FindingAcknowledgement, AuditEvent.
+    """
+    require_perm(acting_user, patient.clinic, Perm.PRESCRIBE)
+    now = now or timezone.now()
+    patient = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
+    latest = EligibilityAssessment.objects.filter(patient=patient).order_by("-version").first()
+    if latest is None or latest.version != assessment_version:
+        raise ScreeningError("The health history changed while you were reviewing. Look at the new findings.")
+    return _acknowledge(acting_user, latest, finding_index, note, now)
 
 
 def _send_clearance_email(clearance_id: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -31,6 +32,7 @@ from ketaclinic.screening.models import (
     BaselineVitals,
     ClearanceRequest,
     EligibilityAssessment,
+    FindingAcknowledgement,
     Medication,
     Referral,
     ReviewFlag,
@@ -77,19 +79,37 @@ def _medications(patient: Patient, assessment: EligibilityAssessment | None) -> 
     return rows
 
 
+def _findings(latest: EligibilityAssessment | None) -> list[dict[str, Any]]:
+    """The latest run's findings, each with its position and, for hold/caution, its acknowledgement."""
+    if latest is None:
+        return []
+    acknowledged = {a.finding_index: a for a in
+                    FindingAcknowledgement.objects.filter(assessment=latest).select_related("acknowledged_by")}
+    needs = {i for i, _ in latest.findings_to_acknowledge()}
+    return [{"index": i, "finding": f, "needs_acknowledgement": i in needs, "acknowledgement": acknowledged.get(i)}
+            for i, f in enumerate(latest.findings)]
+
+
+def _to_acknowledge(findings: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    return [(row["index"], f'{row["finding"]["severity"]}: {row["finding"]["message"]}') for row in findings
+            if row["needs_acknowledgement"] and row["acknowledgement"] is None]
+
+
 def _review_context(request: HttpRequest, patient: Patient, **forms: Any) -> dict[str, Any]:
     case = current_case(patient)
     assessments = list(EligibilityAssessment.objects.filter(patient=patient).select_related("run_by")
                        .order_by("-version")[:20])
     latest = assessments[0] if assessments else None
     can_decide = has_perm(request.user, patient.clinic, Perm.PRESCRIBE)
+    findings = _findings(latest)
     decision_form = forms.get("decision_form") or DecisionForm(initial={
         "indication_code": (latest.inputs.get("indications") or [""])[0] if latest else "",
-    })
+    }, to_acknowledge=_to_acknowledge(findings))
     # The run shown on this page: a decision posted from it is refused if a newer run appears meanwhile.
     seen_version = latest.version if latest else ""
     return {
         "patient": patient, "clinic": patient.clinic, "case": case, "latest": latest, "assessments": assessments,
+        "findings": findings,
         "referrals": Referral.objects.filter(patient=patient).select_related("created_by"),
         "decisions": ScreeningDecision.objects.filter(patient=patient).select_related("decided_by", "course"),
         "history": _history(patient), "condition_labels": CONDITION_LABELS,
@@ -134,9 +154,11 @@ def run_rules(request: HttpRequest, patient_id: int) -> HttpResponse:
 def decide(request: HttpRequest, patient_id: int) -> HttpResponse:
     require_staff(request)
     patient = get_patient_for_review(request.user, patient_id)
-    form = DecisionForm(request.POST)
     raw_version = request.POST.get("assessment_version", "")
     seen_version = int(raw_version) if raw_version.isdigit() else None
+    shown = (EligibilityAssessment.objects.filter(patient=patient, version=seen_version).first()
+             if seen_version is not None else None)
+    form = DecisionForm(request.POST, to_acknowledge=_to_acknowledge(_findings(shown)))
     if form.is_valid():
         d = form.cleaned_data
         try:
@@ -144,7 +166,7 @@ def decide(request: HttpRequest, patient_id: int) -> HttpResponse:
                 request.user, patient, decision=d["decision"], reason=d["reason"],  # type: ignore[arg-type]
                 patient_message=d["patient_message"], assessment_version=seen_version,
                 indication_code=d["indication_code"], earliest_on=d["earliest_on"],
-                holds_reviewed=d["holds_reviewed"])
+                acknowledge=d.get("acknowledge") or ())
         except actions.ScreeningError as exc:
             form.add_error(None, str(exc))
         else:
@@ -184,24 +206,30 @@ def clearance_letter(request: HttpRequest, clearance_id: int) -> HttpResponse:
     return render(request, "screening/clearance_letter.html", {"clearance": clearance, "patient": clearance.patient})
 
 
+def _write_and_return(request: HttpRequest, patient_id: int, anchor: str, write: Callable[[], object],
+                      success: str | Callable[[], str]) -> HttpResponse:
+    """Run one write from the review page, say how it went, and go back to its part of the page."""
+    try:
+        write()
+    except actions.ScreeningError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success() if callable(success) else success)
+    return redirect(reverse("screening:review", args=[patient_id]) + f"#{anchor}")
+
+
 @login_required
 @require_POST
 def clearance_reply(request: HttpRequest, clearance_id: int) -> HttpResponse:
     require_staff(request)
     clearance = get_clearance_for_user(request.user, clearance_id)
     form = ClearanceReplyForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            actions.do_record_clearance_reply(
-                request.user, clearance, upload=form.cleaned_data["file"],  # type: ignore[arg-type]
-                note=form.cleaned_data["note"])
-        except actions.ScreeningError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, "Reply recorded.")
-    else:
+    if not form.is_valid():
         messages.error(request, "The file could not be read. Try again.")
-    return redirect(reverse("screening:review", args=[clearance.patient_id]) + "#clearance")
+        return redirect(reverse("screening:review", args=[clearance.patient_id]) + "#clearance")
+    return _write_and_return(request, clearance.patient_id, "clearance", lambda: actions.do_record_clearance_reply(
+        request.user, clearance, upload=form.cleaned_data["file"],  # type: ignore[arg-type]
+        note=form.cleaned_data["note"]), "Reply recorded.")
 
 
 @login_required
@@ -209,13 +237,9 @@ def clearance_reply(request: HttpRequest, clearance_id: int) -> HttpResponse:
 def clearance_accept(request: HttpRequest, clearance_id: int) -> HttpResponse:
     require_staff(request)
     clearance = get_clearance_for_user(request.user, clearance_id)
-    try:
-        actions.do_accept_clearance(request.user, clearance, note=request.POST.get("note", ""))  # type: ignore[arg-type]
-    except actions.ScreeningError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Clearance accepted.")
-    return redirect(reverse("screening:review", args=[clearance.patient_id]) + "#clearance")
+    return _write_and_return(request, clearance.patient_id, "clearance", lambda: actions.do_accept_clearance(
+        request.user, clearance, note=request.POST.get("note", "")),  # type: ignore[arg-type]
+        "Clearance accepted.")
 
 
 @login_required
@@ -223,17 +247,17 @@ def clearance_accept(request: HttpRequest, clearance_id: int) -> HttpResponse:
 def clearance_resend(request: HttpRequest, clearance_id: int) -> HttpResponse:
     require_staff(request)
     clearance = get_clearance_for_user(request.user, clearance_id)
-    try:
+
+    def resend() -> None:
         actions.do_resend_clearance_email(request.user, clearance)  # type: ignore[arg-type]
-    except actions.ScreeningError as exc:
-        messages.error(request, str(exc))
-    else:
+        # The email goes after commit: an empty emailed_at means the send failed (the request stays saved).
         clearance.refresh_from_db()
-        if clearance.emailed_at:
-            messages.success(request, f"Letter emailed to {clearance.recipient_email}.")
-        else:
-            messages.error(request, "The email could not be sent. Check the address, or print and fax the letter.")
-    return redirect(reverse("screening:review", args=[clearance.patient_id]) + "#clearance")
+        if not clearance.emailed_at:
+            raise actions.ScreeningError("The email could not be sent. Check the address, or print and fax the "
+                                         "letter.")
+
+    return _write_and_return(request, clearance.patient_id, "clearance", resend,
+                             lambda: f"Letter emailed to {clearance.recipient_email}.")
 
 
 @login_required
@@ -242,13 +266,27 @@ def resolve_flag(request: HttpRequest, flag_id: int) -> HttpResponse:
     require_staff(request)
     flag = get_object_or_404(ReviewFlag.objects.select_related("clinic", "patient"), pk=flag_id)
     get_patient_for_review(request.user, flag.patient_id)  # 404 outside the clinic, 403 without clinical role
-    try:
-        actions.do_resolve_review_flag(request.user, flag, note=request.POST.get("note", ""))  # type: ignore[arg-type]
-    except actions.ScreeningError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Flag resolved.")
-    return redirect(reverse("screening:review", args=[flag.patient_id]) + "#flags")
+    return _write_and_return(request, flag.patient_id, "flags", lambda: actions.do_resolve_review_flag(
+        request.user, flag, note=request.POST.get("note", "")),  # type: ignore[arg-type]
+        "Flag resolved.")
+
+
+@login_required
+@require_POST
+def acknowledge_finding(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """One hold or caution finding acknowledged by the provider (who and when are recorded)."""
+    require_staff(request)
+    patient = get_patient_for_review(request.user, patient_id)
+    version, index = request.POST.get("assessment_version", ""), request.POST.get("finding_index", "")
+    if not (version.isdigit() and index.isdigit()):
+        messages.error(request, "That finding could not be found. Reload the page and try again.")
+        return redirect(reverse("screening:review", args=[patient.pk]) + "#findings")
+    if request.POST.get("confirm") != "on":
+        messages.error(request, "Tick \"I have looked at this finding\" to acknowledge it.")
+        return redirect(reverse("screening:review", args=[patient.pk]) + f"#finding-{index}")
+    return _write_and_return(request, patient.pk, "findings", lambda: actions.do_acknowledge_finding(
+        request.user, patient, assessment_version=int(version), finding_index=int(index),  # type: ignore[arg-type]
+        note=request.POST.get("note", "")), "Finding acknowledged.")
 
 
 @login_required
