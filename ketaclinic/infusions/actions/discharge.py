@@ -13,7 +13,7 @@ from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Perm, has_perm
 from ketaclinic.audit.log import record_event
 from ketaclinic.infusions.actions.common import InfusionError, lock_visit, now_or, require_charting, set_status
-from ketaclinic.infusions.messages import aftercare_text, queue
+from ketaclinic.infusions.messages import queue_discharge_messages
 from ketaclinic.infusions.models import (
     AlertStatus,
     Discharge,
@@ -146,13 +146,7 @@ def do_discharge_patient(acting_user: User, visit: Visit, *, escort_name: str, e
         record_event(acting_user, "DISCHARGE_OVERRIDDEN", patient=visit.patient, obj=discharge, at=at,
                      details={"reason": discharge.override_reason, "blockers": blockers})
     # Both messages are rows in the notifications queue, written in this transaction and sent by the worker.
-    queue(visit.patient, kind="aftercare", subject="After your infusion today", body=aftercare_text(visit.clinic),
-          visit=visit, due_at=at, dedupe_key=f"infusions:aftercare:{visit.pk}", now=at)
-    queue(visit.patient, kind="next_day_checkin", subject="How are you feeling today?",
-          body="Please answer a short check-in about how you feel after yesterday's infusion. It takes about a "
-               "minute. Sign in to your patient portal to answer. If you feel very unwell, call the clinic. "
-               f"In an emergency call {visit.clinic.protocol().outcomes.emergency_number}.",
-          visit=visit, due_at=follow_up.due_at, dedupe_key=f"infusions:next_day:{visit.pk}", now=at)
+    queue_discharge_messages(visit, follow_up_due_at=follow_up.due_at, now=at)
     return discharge
 
 
