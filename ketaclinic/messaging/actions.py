@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Perm, has_perm, require_perm
@@ -33,7 +34,8 @@ from ketaclinic.messaging.models import (
     TriageOutcome,
 )
 from ketaclinic.messaging.symptom_text import ONSET_LABELS, SELF_HARM_LABELS, SEVERITY_LABELS, SYMPTOM_LABELS
-from ketaclinic.notifications.actions import queue_message
+from ketaclinic.notifications.actions import queue_patient_message
+from ketaclinic.notifications.wording import Fmt, Values, patient_message
 from ketaclinic.patients.models import Patient
 from ketaclinic.protocol.symptoms import (
     Onset,
@@ -80,19 +82,34 @@ def _clean_body(body: str) -> str:
     return body
 
 
+@patient_message("messaging.reply", sample={"first_name": "Maya", "clinic": "Harbor Clinic", "clinic_phone": "555-0100",
+                                           "link": "https://portal.example/messages/mine/3/"})
+def reply_notice_text(f: Fmt, v: Values) -> tuple[str, str]:
+    """The notice has no content: the words stay in the portal."""
+    if v.get("clinic_phone"):
+        call = _("If you need help right away, call the clinic at %(phone)s.") % {"phone": v["clinic_phone"]}
+    else:
+        call = _("If you need help right away, call the clinic.")
+    body = "\n\n".join([
+        _("Hello %(name)s,") % {"name": v["first_name"]},
+        _("You have a new message from your care team at %(clinic)s. To read it, sign in here:")
+        % {"clinic": v["clinic"]} + "\n" + v["link"],
+        call + " " + _("In an emergency, call 911.") + " "
+        + _("If you are thinking about hurting yourself, call or text 988."),
+    ])
+    return _("New message from %(clinic)s") % {"clinic": v["clinic"]}, body
+
+
 def _notify_patient(message: Message, now: datetime) -> None:
     """Tell the patient a message is waiting, without its content (queued inside this transaction)."""
     from django.conf import settings
 
     patient = message.patient
     link = f"{settings.SITE_URL}{reverse('messaging:my_conversation', args=[message.conversation_id])}"
-    queue_message(
+    queue_patient_message(
         patient=patient, kind="messaging.reply", due_at=now, now=now,
-        subject=f"New message from {patient.clinic.name}",
-        body=(f"Hello {patient.first_name},\n\nYou have a new message from your care team at {patient.clinic.name}. "
-              f"To read it, sign in here:\n{link}\n\nIf you need help right away, call the clinic"
-              f"{' at ' + patient.clinic.phone if patient.clinic.phone else ''}. In an emergency, call 911. "
-              "If you are thinking about hurting yourself, call or text 988.\n"),
+        values={"first_name": patient.first_name, "clinic": patient.clinic.name,
+                "clinic_phone": patient.clinic.phone, "link": link},
         dedupe_key=f"messaging.reply.{message.pk}")
 
 
