@@ -28,6 +28,8 @@ DUE_WORK: list[str] = [
     "ketaclinic.preparation.sweep.sync_one_visit",
     # preparation: open a front desk task for a ride still unconfirmed at the cut-off
     "ketaclinic.preparation.sweep.open_one_ride_task",
+    # guide: queue each clinic's guide-page offers at their stage moments (one clinic per call)
+    "ketaclinic.guide.delivery.sweep_guide_messages",
     # notifications: claim and send one due email/SMS
     "ketaclinic.notifications.delivery.send_one_due_message",
 ]

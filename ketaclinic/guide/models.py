@@ -51,3 +51,22 @@ class GuideRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient_id} read {self.slug}"
+
+
+class GuideSweep(models.Model):
+    """Due work: when to next look for guide pages to offer a clinic's patients by message."""
+
+    clinic = models.OneToOneField("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
+    due_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # the worker's claim query: sweeps due now
+            models.Index(fields=["due_at"], name="guide_sweep_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Guide sweep for clinic {self.clinic_id} at {self.due_at:%Y-%m-%d %H:%M}"

@@ -23,9 +23,8 @@ from ketaclinic.notifications.wording import Fmt, Values, patient_message
 Text = str | Promise
 
 
-def _sections(clinic_name: str, phone: str, crisis: str, emergency: str) -> list[tuple[Text, list[Text]]]:
+def _sections(phone: str, crisis: str, emergency: str) -> list[tuple[Text, list[Text]]]:
     """The sheet as (heading, lines) of lazy strings: shown in the language active when rendered."""
-    del clinic_name  # part of the values for the message's title line
     return [
         (gettext_lazy("For the rest of today"), [
             gettext_lazy("Go home with your escort and rest. Someone should stay with you this evening if possible."),
@@ -72,12 +71,12 @@ def aftercare_values(clinic: Any) -> dict[str, str]:
 def aftercare_sections(clinic: Any) -> list[tuple[Text, list[Text]]]:
     """The after-care sheet as (heading, lines). Used by the print views and the message."""
     v = aftercare_values(clinic)
-    return _sections(v["clinic"], v["phone"], v["crisis_line"], v["emergency_number"])
+    return _sections(v["phone"], v["crisis_line"], v["emergency_number"])
 
 
 def _sheet_text(v: Values) -> str:
     parts = [_("After your infusion at %(clinic)s") % {"clinic": v["clinic"]}]
-    for heading, lines in _sections(v["clinic"], v["phone"], v["crisis_line"], v["emergency_number"]):
+    for heading, lines in _sections(v["phone"], v["crisis_line"], v["emergency_number"]):
         parts += ["", str(heading), *(f"- {line}" for line in lines)]
     return "\n".join(parts)
 
@@ -107,11 +106,10 @@ def next_day_checkin_message(f: Fmt, v: Values) -> tuple[str, str]:
     return _("How are you feeling today?"), body
 
 
-def queue_discharge_messages(visit: Any, *, follow_up_due_at: datetime, now: datetime) -> bool:
+def queue_discharge_messages(visit: Any, *, follow_up_due_at: datetime, now: datetime) -> None:
     """Queue the after-care message (now) and the next-day check-in, in the patient's language.
 
-    Called inside the discharge transaction. False when the notifications app is not available
-    (the printed sheet is then the only copy; the page says so).
+    Called inside the discharge transaction.
     """
     values = aftercare_values(visit.clinic)
     queue_patient_message(patient=visit.patient, kind="aftercare", values=values, visit=visit, due_at=now,

@@ -83,7 +83,8 @@ def _clean_body(body: str) -> str:
 
 
 @patient_message("messaging.reply", sample={"first_name": "Maya", "clinic": "Harbor Clinic", "clinic_phone": "555-0100",
-                                           "link": "https://portal.example/messages/mine/3/"})
+                                           "link": "https://portal.example/messages/mine/3/", "crisis_line": "988",
+                                           "emergency_number": "911"})
 def reply_notice_text(f: Fmt, v: Values) -> tuple[str, str]:
     """The notice has no content: the words stay in the portal."""
     if v.get("clinic_phone"):
@@ -94,8 +95,9 @@ def reply_notice_text(f: Fmt, v: Values) -> tuple[str, str]:
         _("Hello %(name)s,") % {"name": v["first_name"]},
         _("You have a new message from your care team at %(clinic)s. To read it, sign in here:")
         % {"clinic": v["clinic"]} + "\n" + v["link"],
-        call + " " + _("In an emergency, call 911.") + " "
-        + _("If you are thinking about hurting yourself, call or text 988."),
+        call + " " + _("In an emergency, call %(emergency_number)s.") % {"emergency_number": v["emergency_number"]}
+        + " " + _("If you are thinking about hurting yourself, call or text %(crisis_line)s any time.")
+        % {"crisis_line": v["crisis_line"]},
     ])
     return _("New message from %(clinic)s") % {"clinic": v["clinic"]}, body
 
@@ -106,10 +108,12 @@ def _notify_patient(message: Message, now: datetime) -> None:
 
     patient = message.patient
     link = f"{settings.SITE_URL}{reverse('messaging:my_conversation', args=[message.conversation_id])}"
+    outcomes = patient.clinic.protocol().outcomes
     queue_patient_message(
         patient=patient, kind="messaging.reply", due_at=now, now=now,
         values={"first_name": patient.first_name, "clinic": patient.clinic.name,
-                "clinic_phone": patient.clinic.phone, "link": link},
+                "clinic_phone": patient.clinic.phone, "link": link, "crisis_line": outcomes.crisis_line,
+                "emergency_number": outcomes.emergency_number},
         dedupe_key=f"messaging.reply.{message.pk}")
 
 
