@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from ketaclinic.courses.models import CourseStatus, TreatmentCourse
 from ketaclinic.patients.models import Patient
-from ketaclinic.screening.models import ClearanceRequest, IntakeEntry
+from ketaclinic.screening.models import ClearanceRequest, FindingAcknowledgement, IntakeEntry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -82,10 +82,10 @@ def test_referral_to_approval(page: Any, browser_login: Any, front_desk: Any, pr
         page.get_by_label("How well did it work?").select_option(response)
         page.get_by_role("button", name="Add this medicine").click()
         page.locator("#trials").get_by_text(drug).wait_for()
-    page.get_by_label("Top number").fill("126")
+    page.get_by_label("Top number").fill("144")
     page.get_by_label("Bottom number").fill("80")
     page.get_by_role("button", name="Save reading").click()
-    page.locator("#vitals").get_by_text("126/80").wait_for()
+    page.locator("#vitals").get_by_text("144/80").wait_for()
     page.get_by_role("button", name="Send my health history").click()
     expect(page.get_by_text("Thank you. Your health history is now with our care team.")).to_be_visible()
     patient = Patient.objects.get(last_name="Ortiz")
@@ -112,9 +112,19 @@ def test_referral_to_approval(page: Any, browser_login: Any, front_desk: Any, pr
     page.get_by_role("button", name="Record reply").click()
     page.get_by_role("button", name="Accept clearance").click()
     assert ClearanceRequest.objects.get(patient=patient).status == "accepted"
+    # Each hold or caution finding is acknowledged on its own (a tick, then the button), then the approval.
+    to_acknowledge = page.locator("#findings form").filter(has=page.get_by_role("button", name="Acknowledge"))
+    waiting = to_acknowledge.count()
+    assert waiting >= 1  # home blood pressure 144/80: a caution to weigh
+    for _ in range(waiting):
+        form = to_acknowledge.first
+        form.get_by_label("I have looked at this finding").check()
+        form.get_by_role("button", name="Acknowledge").click()
+        expect(page.get_by_text("Finding acknowledged.")).to_be_visible()
+    expect(page.locator("#findings").get_by_label("I have looked at this finding")).to_have_count(0)
+    assert FindingAcknowledgement.objects.filter(patient=patient, acknowledged_by=provider).count() == waiting
     page.get_by_label("Approve").check()
     page.get_by_label("Reason (recorded in the chart)").fill("TRD after two adequate trials; PCP cleared.")
-    page.get_by_label("I reviewed every hold and caution finding").check()
     page.get_by_role("button", name="Record decision").click()
     expect(page.get_by_text("The treatment course is waiting for scheduling.")).to_be_visible()
     course = TreatmentCourse.objects.get(patient=patient)
