@@ -8,6 +8,7 @@ if and only if the offer or move does; the worker sends it later.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
+from ketaclinic.courses.models import TreatmentCourse
 from ketaclinic.notifications.actions import queue_message
 from ketaclinic.patients.models import Patient
 from ketaclinic.schedule.models import SlotOffer, Visit
@@ -89,3 +91,22 @@ def queue_visit_moved_message(visit: Visit, old_start: datetime, *, why: str, no
     queue_message(patient=patient, kind=MOVED_KIND, due_at=now, subject=subject, body="\n".join(lines), visit=visit,
                   dedupe_key=f"schedule:moved:{visit.pk}:{visit.starts_at.isoformat()}", now=now,
                   not_after=visit.starts_at)
+
+
+def queue_course_moved_message(course: TreatmentCourse, visits: list[Visit], *, now: datetime) -> None:
+    """Tell the patient their treatment series has new dates: one message listing every new time."""
+    patient = course.patient
+    clinic = course.clinic
+    link = _portal(reverse("schedule:my_visits"))
+    with translation.override(_language(patient)):
+        subject = _("Your treatment series has new dates")
+        lines = [_("We moved your treatment series to new dates. Your visits are now:")]
+        lines += [f"- {when_phrase(v.starts_at, patient)}" for v in sorted(visits, key=lambda v: v.starts_at)]
+        lines.append(_("Please check your ride home for the new times. See all your visits: %(link)s")
+                     % {"link": link})
+        lines.append(_("If the new times do not work for you, please call us at %(phone)s.")
+                     % {"phone": clinic.phone or _("the clinic")})
+    stamp = hashlib.sha256(",".join(v.starts_at.isoformat() for v in visits).encode()).hexdigest()[:16]
+    queue_message(patient=patient, kind=MOVED_KIND, due_at=now, subject=subject, body="\n".join(lines),
+                  dedupe_key=f"schedule:course-moved:{course.pk}:{stamp}", now=now,
+                  not_after=min(v.starts_at for v in visits))

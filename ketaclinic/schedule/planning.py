@@ -75,13 +75,15 @@ def _availability_json(rows: dict[tuple[int, int | None], Availability], course:
 
 
 def build_instance(clinic: Clinic, first_day: date, last_day: date, courses: list[TreatmentCourse], *,
-                   fixed_first: dict[int, tuple[Chair, datetime]] | None = None) -> BuiltInstance:
+                   fixed_first: dict[int, tuple[Chair, datetime]] | None = None,
+                   exclude_visits: set[int] | None = None) -> BuiltInstance:
     """The instance JSON for `courses` between `first_day` and `last_day` (clinic-local dates).
 
     `fixed_first` pins visit 1 of a course to a chair and start (a slot offered after a
     cancellation). Booked visits that the instance format cannot hold (off the slot grid,
     outside today's hours, or already over nurse capacity) are left out and listed in
     `skipped`; the booking rules still check them when anything is accepted.
+    `exclude_visits`: booked visits the caller describes itself (a re-plan lets them move).
     """
     zone = clinic.zone
     protocol = clinic.protocol().course
@@ -135,7 +137,7 @@ def build_instance(clinic: Clinic, first_day: date, last_day: date, courses: lis
     for board in boards.values():
         for v in sorted(board.visits, key=lambda v: v.starts_at):
             local = v.starts_at.astimezone(zone)
-            if local.date() != board.day or v.status not in ACTIVE_STATUSES:
+            if local.date() != board.day or v.status not in ACTIVE_STATUSES or v.pk in (exclude_visits or ()):
                 continue
             reason = ""
             if v.chair is None or v.chair_id not in chair_ids:
@@ -148,7 +150,7 @@ def build_instance(clinic: Clinic, first_day: date, last_day: date, courses: lis
                 reason = "it is off the slot grid"
             else:
                 earlier = placed_so_far.setdefault(board.day, [])
-                ignore = {w.pk for w in board.visits} - {w.pk for w in earlier}
+                ignore = {w.pk for w in board.visits} - {w.pk for w in earlier} | set(exclude_visits or ())
                 if blocking([p for p in board.placement_problems(v.course, v.chair, v.starts_at, ignore=ignore | {v.pk})
                              if p.rule == "nurse_capacity"]):
                     reason = "the nurses on shift are already over capacity then"
