@@ -15,6 +15,7 @@ English keeps the wording of `protocol.patient_text` ("9:30 AM on Thursday, Dece
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -153,4 +154,12 @@ def render_patient_message(kind: str, *, language: str, zone: ZoneInfo, values: 
     language = language if language in LANGUAGES else "en"
     with translation.override(language):
         subject, body = message.compose(Fmt(language, zone), values)
-    return RenderedMessage(kind, language, " ".join(str(subject).split()), str(body).strip())
+    return RenderedMessage(kind, language, _tidy(" ".join(str(subject).split())), _tidy(str(body).strip()))
+
+
+_DOUBLE_STOP = re.compile(r"(\b[ap]\. m\.)\.")
+
+
+def _tidy(text: str) -> str:
+    """A sentence ending in "a. m." / "p. m." takes no second full stop (Spanish orthography)."""
+    return _DOUBLE_STOP.sub(r"\1", text)
