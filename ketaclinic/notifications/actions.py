@@ -145,7 +145,7 @@ def outside_quiet_hours(due_at: datetime, zone: ZoneInfo, start: time, end: time
 
 def queue_message(*, patient: Patient, kind: str, due_at: datetime, subject: str, body: str, visit: Any = None,
                   dedupe_key: str, now: datetime | None = None,
-                  not_after: datetime | None = None, language: str = "en") -> OutboundMessage:
+                  not_after: datetime | None = None, language: str | None = None) -> OutboundMessage:
     """Queue a message to a patient: one row per channel of their preference.
 
     Idempotent on `dedupe_key`: when rows with that key exist (any status), the first is
@@ -155,7 +155,8 @@ def queue_message(*, patient: Patient, kind: str, due_at: datetime, subject: str
     cancelled with the reason, so staff can see it was not sent. Bodies are plain text and
     must hold no health details beyond what the patient needs (callers write them).
     Patient-facing callers use `queue_patient_message` instead, which writes the text in the
-    patient's language; `language` records which language subject and body are in.
+    patient's language; `language` records which language subject and body are in (default:
+    the patient's preferred language, which the email footer then uses too).
     Call inside the caller's transaction. Writes: OutboundMessage, AuditEvent.
     Returns the first row (email before SMS).
     """
@@ -164,6 +165,7 @@ def queue_message(*, patient: Patient, kind: str, due_at: datetime, subject: str
     if not dedupe_key or len(dedupe_key) > 200:
         raise ValueError("dedupe_key must be 1 to 200 characters")
     now = now or timezone.now()
+    language = language or message_language(patient)
     with transaction.atomic():
         existing = OutboundMessage.objects.filter(dedupe_key=dedupe_key).order_by("id").first()
         if existing is not None:
