@@ -170,6 +170,7 @@ def make_plan(
     status: str,
     bound: int,
     seconds: float,
+    score_bound: int | None = None,
 ) -> Plan:
     """Assemble a plan: numbering by time, objective, moves and the waiting list."""
     by_course: dict[str, list[Assignment]] = defaultdict(list)
@@ -191,4 +192,5 @@ def make_plan(
         assignments=tuple(final),
         unscheduled=tuple(c.id for c in instance.courses if c.id not in by_course),
         solve_seconds=seconds,
+        score_bound=score_bound,
     )

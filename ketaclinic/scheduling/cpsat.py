@@ -42,14 +42,25 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Options:
+    """`time_limit` is a wall-clock cap on the whole solve. The day-model solves, where most of
+    the search happens, are also limited by `work`, CP-SAT's deterministic time (a count of
+    work, not seconds; by default time_limit / 10, which an unloaded machine does in well under
+    half the time limit), and the realise-and-cut loop by `rounds`: on a machine busy with other
+    work the same solve then does the same work and finds the same plan, as long as the wall
+    cap is not reached."""
+
     time_limit: float = 30.0
     workers: int = 2
     seed: int = 0
+    work: float | None = None
+    rounds: int = 6
 
 
-def _solver(seconds: float, opts: Options) -> cp_model.CpSolver:
+def _solver(seconds: float, opts: Options, work: float | None = None) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, seconds)
+    if work is not None:
+        solver.parameters.max_deterministic_time = max(0.01, work)
     solver.parameters.num_workers = opts.workers
     solver.parameters.random_seed = opts.seed
     return solver
@@ -93,26 +104,32 @@ def _hint_plan(instance: Instance, dm: DayModel, plan: Plan) -> None:
         dm.model.add_hint(lit, placed.get((cid, k)) == booked_day[(cid, k)])
 
 
-def _phase1(
-    instance: Instance, dm: DayModel, seconds: float, o: Options
-) -> tuple[dict[str, list[int]] | None, int | None, bool]:
-    """Days per chosen course, a proven bound on weight (None if the solve ended without one)
-    and whether the model is infeasible. The bound is only valid while `dm` holds valid cuts."""
-    solver = _solver(seconds, o)
+@dataclass(frozen=True)
+class DayPlan:
+    chosen: dict[str, list[int]] | None  # days per chosen course (None: no solution in time)
+    bound: int | None  # proven bound on the day model's objective (None: none in time)
+    infeasible: bool
+    work: float  # deterministic time spent
+
+
+def _phase1(instance: Instance, dm: DayModel, seconds: float, work: float, o: Options) -> DayPlan:
+    """Solve the day model. Its bound is only valid while `dm` holds valid cuts; it bounds the
+    model's objective: total weight, or weight minus move penalties when re-planning."""
+    solver = _solver(seconds, o, work)
     # One presolve round: the full presolve of the large relaxations costs ~4 s of 30.
     solver.parameters.max_presolve_iterations = 1
     status = solver.solve(dm.model)
+    spent = solver.deterministic_time
     if status == cp_model.INFEASIBLE:
-        return None, 0, True
+        return DayPlan(None, 0, True, spent)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None, None, False
-    # The objective mixes weight and move penalties; every move costs at most the penalty.
-    bound = math.floor(solver.best_objective_bound + 1e-6) + instance.move_penalty * len(dm.keep)
+        return DayPlan(None, None, False, spent)
+    bound = math.floor(solver.best_objective_bound + 1e-6)
     chosen: dict[str, list[int]] = {}
     for cid, xc in dm.x.items():
         if solver.value(xc):
             chosen[cid] = sorted(d for d, yd in dm.y[cid].items() for _ in range(solver.value(yd)))
-    return chosen, bound, False
+    return DayPlan(chosen, bound, False, spent)
 
 
 def _construct(
@@ -427,6 +444,10 @@ def solve_cpsat(instance: Instance, opts: Options | None = None) -> Plan:
     def left() -> float:
         return o.time_limit - (time.perf_counter() - t0)
 
+    work = o.work if o.work is not None else o.time_limit / 10
+    replan = bool(instance.booked)
+    # Re-planning keeps a share of the time for the weight-only bound at the end.
+    reserve = 0.2 * o.time_limit if replan else 0.0
     slots = course_slots(instance)
     cap = nurse_capacity(instance)
     greedy = solve_greedy(instance)
@@ -439,28 +460,45 @@ def solve_cpsat(instance: Instance, opts: Options | None = None) -> Plan:
     start = max(candidates, key=lambda p: _score(instance, p))
     cache: dict[tuple[object, ...], int] = {}
     dm = _day_model(instance, slots, cap, start, cache)
-    chosen, bound, infeasible = _phase1(instance, dm, left() * 0.7, o)
-    if infeasible:
+    first = _phase1(instance, dm, (left() - reserve) * 0.7, work, o)
+    if first.infeasible:
         return make_plan(instance, "cpsat", [], status="infeasible", bound=0, seconds=time.perf_counter() - t0)
-    log.info("relaxation: %s courses, bound %s (%.1fs)", None if chosen is None else len(chosen), bound,
-             time.perf_counter() - t0)
-    bound = min(trivial_bound(instance), bound if bound is not None else trivial_bound(instance))
+    work -= first.work
+    chosen = first.chosen
+    log.info("relaxation: %s courses, bound %s (%.1fs, work %.2f)", None if chosen is None else len(chosen),
+             first.bound, time.perf_counter() - t0, first.work)
+    trivial = trivial_bound(instance)
+    # The day model's objective is weight - penalty x moves; every move costs at most the penalty.
+    score_bound = trivial if first.bound is None else min(trivial, first.bound)
+    bound = trivial if first.bound is None else min(trivial, first.bound + instance.move_penalty * len(dm.keep))
     required = {f.course for f in instance.fixed} | {b.course for b in instance.booked}
+    if replan:
+        # Keep every booking as first-fit did and add newcomers around them, re-packing days
+        # without moving a kept booking.
+        kept = insert_lost(instance, slots, cap, list(start.assignments), chosen or {}, min(left() * 0.2, 6.0),
+                           o.workers, wanted=[c.id for c in instance.courses], repacks=4, pin_booked=True)
+        plan = make_plan(instance, "cpsat", _fill(instance, slots, kept), status=start.status, bound=0, seconds=0.0)
+        log.info("bookings kept, newcomers inserted: %d courses, %d moved", plan.objective, plan.moved)
+        if required.issubset({a.course for a in plan.assignments}):
+            candidates.append(plan)
     # Realise the day plan. Days that could not take their load get logic-based Benders cuts
     # (valid, so the bound stays a bound) and the day model is asked again, from the best plan.
-    while chosen is not None and left() > 0.5:
+    rounds = 0
+    while chosen is not None and left() - reserve > 0.5:
+        rounds += 1
         short: dict[int, tuple[list[str], int]] = {}
         began = time.perf_counter()
-        got = _realise(instance, slots, cap, chosen, min(left() * 0.8, 10.0), o)
+        got = _realise(instance, slots, cap, chosen, min((left() - reserve) * 0.8, 10.0), o)
         if got is not None:
             assignments, short = got
         else:
             hint = _construct(instance, slots, chosen)
-            timed = _phase2(instance, slots, cap, chosen, left() * 0.9, o, hint)
+            timed = _phase2(instance, slots, cap, chosen, (left() - reserve) * 0.9, o, hint)
             listed = [Assignment(cid, k, instance.chairs[ch], s) for (cid, k), (s, ch) in hint.items()]
             assignments = listed if timed is None else timed
         # Courses the day-by-day packing lost go back on their planned (or nearby) days, re-packing days.
-        assignments = insert_lost(instance, slots, cap, assignments, chosen, min(left() * 0.4, 10.0), o.workers)
+        assignments = insert_lost(instance, slots, cap, assignments, chosen, min((left() - reserve) * 0.4, 10.0),
+                                  o.workers)
         plan = make_plan(instance, "cpsat", _fill(instance, slots, assignments), status="feasible", bound=bound,
                          seconds=0.0)
         log.info("day plan: %d courses, packed %d, after repair and fill %d, %d moved, complete %s (%.1fs)",
@@ -470,18 +508,32 @@ def solve_cpsat(instance: Instance, opts: Options | None = None) -> Plan:
             candidates.append(plan)
         best = max(candidates, key=lambda p: _score(instance, p))
         # Another round needs cuts, a re-solve and a realisation like this one.
-        if best.objective >= bound or left() < 2.5 * (time.perf_counter() - began) + 2.0:
+        if _score(instance, best) >= score_bound or rounds >= o.rounds or work <= 0.01:
+            break
+        if left() - reserve < 2.5 * (time.perf_counter() - began) + 2.0:
             break
         cuts = _day_cuts(instance, dm, slots, cap, chosen, sorted(short), min(left() * 0.2, 3.0), o)
         _hint_plan(instance, dm, best)
-        chosen, tighter, _ = _phase1(instance, dm, left() * 0.5, o)
-        log.info("%d day cuts; relaxation again: %s courses, bound %s (%.1fs)", cuts,
-                 None if chosen is None else len(chosen), tighter, time.perf_counter() - t0)
-        if chosen is not None and tighter is not None:
-            bound = min(bound, tighter)
+        again = _phase1(instance, dm, (left() - reserve) * 0.5, work, o)
+        work -= again.work
+        chosen = again.chosen
+        log.info("%d day cuts; relaxation again: %s courses, bound %s (%.1fs, work %.2f)", cuts,
+                 None if chosen is None else len(chosen), again.bound, time.perf_counter() - t0, again.work)
+        if chosen is not None and again.bound is not None:
+            score_bound = min(score_bound, again.bound)
+            bound = min(bound, again.bound + instance.move_penalty * len(dm.keep))
     best = max(candidates, key=lambda p: _score(instance, p))
+    if replan and left() > 0.5:
+        # A bound on the weight alone: the same relaxation (cuts included), weight as objective.
+        dm.model.maximize(dm.weight)
+        _hint_plan(instance, dm, best)
+        alone = _phase1(instance, dm, left() * 0.9, max(work, 0.3 * (o.work or o.time_limit / 10)), o)
+        log.info("weight-only relaxation: bound %s (%.1fs)", alone.bound, time.perf_counter() - t0)
+        if alone.bound is not None and not alone.infeasible:
+            bound = min(bound, alone.bound)
+    score_bound = min(score_bound, bound)
     status = best.status
-    if status == "feasible" and best.objective >= bound and best.moved == 0:
+    if status == "feasible" and _score(instance, best) >= score_bound:
         status = "optimal"
     return make_plan(instance, "cpsat", list(best.assignments), status=status, bound=bound,
-                     seconds=time.perf_counter() - t0)
+                     seconds=time.perf_counter() - t0, score_bound=score_bound if replan else None)

@@ -138,6 +138,9 @@ class Plan:
     assignments: tuple[Assignment, ...]
     unscheduled: tuple[str, ...]
     solve_seconds: float
+    # Re-planning only: proven upper bound on objective - move_penalty x moved, the quantity
+    # the optimizer maximises (`bound` is on the objective alone).
+    score_bound: int | None = None
 
 
 # --- time formatting -------------------------------------------------------------------
@@ -415,7 +418,7 @@ def plan_to_json(plan: Plan, epoch: date) -> dict[str, Any]:
         ],
         "unscheduled": list(plan.unscheduled),
         "solve_seconds": round(plan.solve_seconds, 3),
-    }
+    } | ({} if plan.score_bound is None else {"score_bound": plan.score_bound})
 
 
 def parse_plan(data: object, epoch: date) -> Plan:
@@ -439,6 +442,7 @@ def parse_plan(data: object, epoch: date) -> Plan:
         _str(u, f"unscheduled[{i}]") for i, u in enumerate(_list(root.get("unscheduled", []), "unscheduled"))
     )
     seconds = root.get("solve_seconds", 0.0)
+    raw_score = root.get("score_bound")
     if isinstance(seconds, bool) or not isinstance(seconds, int | float):
         raise ScheduleInputError("solve_seconds", "must be a number")
     return Plan(
@@ -450,4 +454,5 @@ def parse_plan(data: object, epoch: date) -> Plan:
         assignments=tuple(assignments),
         unscheduled=unscheduled,
         solve_seconds=float(seconds),
+        score_bound=None if raw_score is None else _int(raw_score, "score_bound", minimum=-(10**15)),
     )

@@ -30,7 +30,7 @@ class Timetable:
     at the end by interval colouring, which succeeds whenever the counts hold)."""
 
     def __init__(self, instance: Instance, slots: dict[str, CourseSlots], cap: npt.NDArray[np.int32],
-                 assignments: list[Assignment], reach: int = 120) -> None:
+                 assignments: list[Assignment], reach: int = 120, pin_booked: bool = False) -> None:
         self.instance = instance
         self.reach = reach  # minutes either side of a newcomer's span in which visits may move
         self.slots = slots
@@ -50,6 +50,9 @@ class Timetable:
         for cid, items in by_course.items():
             for k, a in enumerate(sorted(items, key=lambda a: a.start), start=1):
                 self._put((cid, k), a.start)
+        # Visits that a re-pack must not move: kept bookings (a move costs the move penalty).
+        self.pinned = {(b.course, b.visit) for b in instance.booked
+                       if pin_booked and self.start.get((b.course, b.visit)) == b.start}
 
     def _put(self, key: Key, start: int) -> None:
         ph = self.courses[key[0]].phases
@@ -86,12 +89,16 @@ class Timetable:
         else nothing changed."""
         t0 = time.perf_counter()
         slots = self.slots[cid]
-        first_days = sorted(slots.first_days, key=lambda f: (f != planned[0], abs(f - planned[0]), f))
+        if planned:
+            first_days = sorted(slots.first_days, key=lambda f: (f != planned[0], abs(f - planned[0]), f))
+        else:
+            first_days = list(slots.first_days)
         budget = [repacks]
         for f in first_days:
             if seconds - (time.perf_counter() - t0) < 0.05 or budget[0] <= 0:
                 return False
-            if self._insert_from(cid, f, planned if f == planned[0] else [], t0 + seconds, workers, budget):
+            if self._insert_from(cid, f, planned if planned and f == planned[0] else [], t0 + seconds, workers,
+                                 budget):
                 return True
         return False
 
@@ -162,7 +169,7 @@ class Timetable:
         for key in keys:
             ph = self.courses[key[0]].phases
             s = self.start[key]
-            free = s < hi and lo < s + ph.total
+            free = s < hi and lo < s + ph.total and key not in self.pinned
             items.append(Item(key, ph, self.window(key, day) if free else (s,), 1, must=True))
         items.append(Item(new, self.courses[new[0]].phases, dom, 1, must=True))
         got = pack(items, self.chairs, self.cap, min(seconds, 1.0), workers)
@@ -191,23 +198,31 @@ def insert_lost(
     slots: dict[str, CourseSlots],
     cap: npt.NDArray[np.int32],
     assignments: list[Assignment],
-    chosen: dict[str, list[int]],
+    planned: dict[str, list[int]],
     seconds: float,
     workers: int,
+    *,
+    wanted: list[str] | None = None,
+    repacks: int = 12,
+    pin_booked: bool = False,
 ) -> list[Assignment]:
-    """Put back the courses of the day plan `chosen` that `assignments` lost, on their planned
-    days, re-packing days where needed. Returns the (possibly larger) plan."""
+    """Put courses that `assignments` lacks into it: by default those of the day plan
+    `planned` (on their planned days or nearby), else the `wanted` ones (on planned days when
+    known, else the earliest). With `pin_booked`, kept bookings never move. Returns the
+    (possibly larger) plan."""
     t0 = time.perf_counter()
-    table = Timetable(instance, slots, cap, assignments)
+    table = Timetable(instance, slots, cap, assignments, pin_booked=pin_booked)
     have = {a.course for a in assignments}
-    lost = [cid for cid, days in chosen.items() if cid not in have and len(set(days)) == len(days)]
+    todo = list(planned) if wanted is None else wanted
+    lost = [cid for cid in todo if cid not in have and slots[cid].first_days
+            and len(set(planned.get(cid, []))) == len(planned.get(cid, []))]
     courses = table.courses
     added = 0
     for cid in sorted(lost, key=lambda c: (courses[c].visits, c)):
         left = seconds - (time.perf_counter() - t0)
         if left <= 0.05:
             break
-        if table.insert(cid, sorted(chosen[cid]), left, workers):
+        if table.insert(cid, sorted(planned.get(cid, [])), left, workers, repacks):
             added += 1
     if not added:
         return assignments

@@ -176,6 +176,9 @@ def validate(instance: Instance, plan: Plan) -> list[Violation]:
         out.append(Violation("objective", f"objective {plan.objective} but scheduled weight is {weight}"))
     if plan.bound < plan.objective:
         out.append(Violation("bound", f"bound {plan.bound} is below objective {plan.objective}"))
+    score = plan.objective - instance.move_penalty * plan.moved
+    if plan.score_bound is not None and plan.score_bound < score:
+        out.append(Violation("bound", f"score bound {plan.score_bound} is below objective - penalty x moved {score}"))
     if plan.moved != moved:
         out.append(Violation("moved", f"moved {plan.moved} but {moved} booked visits changed start"))
     return _dedupe(out)

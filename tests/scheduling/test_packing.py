@@ -99,11 +99,13 @@ def test_day_cuts_keep_the_bound_valid() -> None:
     greedy = solve_greedy(inst)
     dm = _day_model(inst, slots, cap, greedy, {})
     o = Options(time_limit=5.0, workers=2, seed=1)
-    chosen, bound, _ = _phase1(inst, dm, 3.0, o)
+    first = _phase1(inst, dm, 3.0, 10.0, o)
+    chosen, bound = first.chosen, first.bound
     assert chosen is not None and bound is not None
     _day_cuts(inst, dm, slots, cap, chosen, sorted({d for ds in chosen.values() for d in ds}), 3.0, o)
-    again, tighter, infeasible = _phase1(inst, dm, 3.0, o)
-    assert not infeasible and tighter is not None
+    second = _phase1(inst, dm, 3.0, 10.0, o)
+    again, tighter = second.chosen, second.bound
+    assert not second.infeasible and tighter is not None
     plan = solve_cpsat(inst, Options(time_limit=6.0, workers=2, seed=1))
     assert validate(inst, plan) == []
     # Valid cuts: no plan, first-fit's or the optimizer's, beats the re-solved bound.

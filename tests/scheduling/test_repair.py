@@ -1,0 +1,61 @@
+"""Insertion by re-packing (repair.py): a lost course goes back by moving others within their day."""
+
+from __future__ import annotations
+
+from ketaclinic.scheduling.common import course_slots, make_plan, nurse_capacity
+from ketaclinic.scheduling.generate import generate
+from ketaclinic.scheduling.greedy import schedulable_alone, solve_greedy
+from ketaclinic.scheduling.model import Assignment, parse_instance
+from ketaclinic.scheduling.repair import Timetable, insert_lost
+from ketaclinic.scheduling.validate import validate
+
+from .factory import course, make_instance, visit
+
+MORNING = [{"date": "2027-01-04", "open": "08:00", "close": "12:00"}]
+NURSE = [{"id": "N1", "shifts": [{"date": "2027-01-04", "start": "08:00", "end": "12:00"}]}]
+
+
+def _morning(**extra: object) -> dict[str, object]:
+    # One chair, four hours, 105-minute visits: two fit only if the first starts by 08:20.
+    return make_instance(open_days=MORNING, nurses=NURSE, chairs=["C1"], courses=[course("A"), course("B")], **extra)
+
+
+def test_second_visit_fits_only_after_moving_the_first() -> None:
+    inst = parse_instance(_morning())
+    slots, cap = course_slots(inst), nurse_capacity(inst)
+    placed = [Assignment("A", 1, "C1", 9 * 60)]  # 09:00 leaves no room before or after
+    got = insert_lost(inst, slots, cap, placed, {"B": [0]}, 5.0, 1)
+    plan = make_plan(inst, "test", got, status="feasible", bound=2, seconds=0.0)
+    assert plan.objective == 2 and validate(inst, plan) == []
+    assert {a.course: a.start for a in plan.assignments}["A"] < 9 * 60
+
+
+def test_kept_booking_is_never_moved_to_make_room() -> None:
+    inst = parse_instance(_morning(booked=[visit("A", 1, "C1", "2027-01-04T09:00")]))
+    slots, cap = course_slots(inst), nurse_capacity(inst)
+    placed = [Assignment("A", 1, "C1", 9 * 60)]
+    got = insert_lost(inst, slots, cap, placed, {"B": [0]}, 5.0, 1, pin_booked=True)
+    assert got == placed
+
+
+def test_failed_insertion_changes_nothing() -> None:
+    inst = parse_instance(_morning())
+    slots, cap = course_slots(inst), nurse_capacity(inst)
+    placed = [Assignment("A", 1, "C1", 9 * 60)]
+    table = Timetable(inst, slots, cap, placed)
+    before = (dict(table.start), table.seats.copy(), table.load.copy())
+    # The repack is refused when no day re-pack is allowed: nothing may have moved.
+    assert not table.insert("B", [0], 5.0, 1, repacks=0)
+    assert table.start == before[0]
+    assert (table.seats == before[1]).all() and (table.load == before[2]).all()
+
+
+def test_inserting_every_waiting_course_keeps_plans_valid() -> None:
+    inst = parse_instance(generate(chairs=2, nurses=1, courses=30, days=10, seed=5))
+    slots, cap = course_slots(inst), nurse_capacity(inst)
+    greedy = solve_greedy(inst)
+    alone = schedulable_alone(inst)
+    got = insert_lost(inst, slots, cap, list(greedy.assignments), {}, 10.0, 1, wanted=alone)
+    plan = make_plan(inst, "test", got, status="feasible", bound=len(inst.courses), seconds=0.0)
+    assert validate(inst, plan) == []
+    assert plan.objective >= greedy.objective
