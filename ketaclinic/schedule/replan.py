@@ -537,6 +537,9 @@ def do_move_course(acting_user: User, course: TreatmentCourse, placements: list[
         raise RuleBroken([Problem("changed", "The course's visits changed since these times were proposed. "
                                              "Propose again.")])
     placements = sorted(placements, key=lambda p: p.starts_at)
+    current = {v.pk: (v.chair_id, v.starts_at) for v in item.movable}
+    if all(current[p.visit_id or 0] == (p.chair.pk, p.starts_at) for p in placements):
+        return list(item.movable)  # a double submit: already there, nothing to write or tell
     if any(p.starts_at <= now for p in placements):
         raise RuleBroken([Problem("past", "A visit can't be moved into the past.")])
     _lock_chairs([p.chair for p in placements])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ketaclinic.schedule import views, views_patient, views_setup, views_waitlist
+from ketaclinic.schedule import views, views_patient, views_replan, views_setup, views_waitlist
 
 app_name = "schedule"
 
@@ -16,6 +16,9 @@ urlpatterns = [
     path("propose/", views_waitlist.propose_view, name="propose"),
     path("proposal/<int:proposal_id>/", views_waitlist.proposal_view, name="proposal"),
     path("proposal/<int:proposal_id>/close/", views_waitlist.proposal_close_view, name="proposal_close"),
+    path("replan/", views_replan.replan_view, name="replan"),
+    path("proposal/<int:proposal_id>/moves/", views_replan.proposal_move_view, name="proposal_move"),
+    path("course/<int:course_id>/move/", views_replan.move_course_view, name="move_course"),
     path("offer/<int:offer_id>/withdraw/", views_waitlist.offer_withdraw_view, name="offer_withdraw"),
     path("patient/<int:patient_id>/availability/", views_waitlist.availability_view, name="availability"),
     path("setup/", views_setup.setup_view, name="setup"),

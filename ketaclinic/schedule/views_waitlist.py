@@ -115,7 +115,12 @@ def proposal_view(request: HttpRequest, proposal_id: int) -> HttpResponse:
     # The optimizer's bound counts booked visits too (each is a fixed one-visit course).
     occupants = sum(1 for c in proposal.instance.get("courses", []) if str(c.get("id", "")).startswith("V"))
     keys = proposal.waiting.get("courses", {})
+    from ketaclinic.schedule.views_replan import replan_moves
+
+    moves = replan_moves(proposal)
     return render(request, "schedule/proposal.html", {
+        "replan": proposal.waiting.get("kind") == "replan", "moves": moves,
+        "undecided": sum(1 for m in moves if m["decision"].get("status") not in ("accepted", "rejected")),
         "clinic": clinic, "proposal": proposal, "placed": placed, "waiting_count": len(keys),
         "placed_count": sum(1 for k in keys if any(a["course"] == k for a in proposal.plan.get("assignments", []))),
         "bound": max(0, int(proposal.plan.get("bound", 0)) - occupants),
