@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_noop as _  # marks labels only; pages translate them
 
 from ketaclinic.patients.models import Language
 
@@ -191,10 +192,10 @@ class Medication(models.Model):
 
 
 class TrialResponse(models.TextChoices):
-    NONE = "none", "It did not help"
-    PARTIAL = "partial", "It helped a little"
-    RESPONSE = "response", "It helped a lot"
-    REMISSION = "remission", "My symptoms went away"
+    NONE = "none", _("It did not help")
+    PARTIAL = "partial", _("It helped a little")
+    RESPONSE = "response", _("It helped a lot")
+    REMISSION = "remission", _("My symptoms went away")
 
 
 class AntidepressantTrialRecord(models.Model):
@@ -242,8 +243,8 @@ class BaselineVitals(models.Model):
     """Resting baseline vitals for screening (portal home reading or screening visit)."""
 
     class Source(models.TextChoices):
-        HOME = "home", "Home reading"
-        CLINIC = "clinic", "Clinic reading"
+        HOME = "home", _("Home reading")
+        CLINIC = "clinic", _("Clinic reading")
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="baseline_vitals")
     systolic = models.PositiveSmallIntegerField()
@@ -262,10 +263,10 @@ class BaselineVitals(models.Model):
 
 
 class DocumentKind(models.TextChoices):
-    REFERRAL = "referral", "Referral letter"
-    RECORDS = "records", "Medical records"
-    CLEARANCE_REPLY = "clearance_reply", "Clearance reply"
-    OTHER = "other", "Other"
+    REFERRAL = "referral", _("Referral letter")
+    RECORDS = "records", _("Medical records")
+    CLEARANCE_REPLY = "clearance_reply", _("Clearance reply")
+    OTHER = "other", _("Other")
 
 
 def _document_path(instance: ScreeningDocument, filename: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Perm, has_perm
@@ -138,9 +139,9 @@ def do_add_medication(acting_user: Any, patient: Patient, *, name: str, dose: st
     on_behalf = require_history_writer(acting_user, patient)
     name, dose = " ".join(name.split()), " ".join(dose.split())
     if not name:
-        raise ScreeningError("Enter the name of the medicine.")
+        raise ScreeningError(_("Enter the name of the medicine."))
     if len(name) > 200 or len(dose) > 100:
-        raise ScreeningError("That is too long. Please shorten the name or the dose.")
+        raise ScreeningError(_("That is too long. Please shorten the name or the dose."))
     patient = _locked(patient)
     existing = Medication.objects.filter(patient=patient, name__iexact=name, dose__iexact=dose,
                                          stopped_at__isnull=True).first()
@@ -180,11 +181,11 @@ def do_add_antidepressant_trial(acting_user: Any, patient: Patient, *, drug: str
     on_behalf = require_history_writer(acting_user, patient)
     drug, dose = " ".join(drug.split()), " ".join(dose.split())
     if not drug:
-        raise ScreeningError("Enter the name of the medicine.")
+        raise ScreeningError(_("Enter the name of the medicine."))
     if response not in TrialResponse.values:
-        raise ScreeningError("Choose how well the medicine worked.")
+        raise ScreeningError(_("Choose how well the medicine worked."))
     if not 0 <= weeks <= 520:
-        raise ScreeningError("Enter the number of weeks, between 0 and 520.")
+        raise ScreeningError(_("Enter the number of weeks, between 0 and 520."))
     patient = _locked(patient)
     dup = AntidepressantTrialRecord.objects.filter(patient=patient, drug__iexact=drug, weeks=weeks, response=response,
                                                    dose__iexact=dose, withdrawn_at__isnull=True).first()
@@ -228,7 +229,7 @@ def do_record_measure(acting_user: Any, patient: Patient, instrument: str, answe
         raise InputError("instrument", f"must be one of {', '.join(MEASURE_INSTRUMENTS)}")
     result = score_instrument(instrument, answers, patient.clinic.protocol())
     if not result.complete:
-        raise InputError(f"answers[{result.missing_items[0] - 1}]", "please answer every question")
+        raise InputError(f"answers[{result.missing_items[0] - 1}]", _("please answer every question"))
     total, severity, flags = result.total, result.severity_label or "", list(result.flags)
     measure = ScreeningMeasure.objects.create(patient=patient, instrument=instrument, answers=list(answers),
                                               total=total, severity=severity, flags=flags, taken_at=now,
@@ -259,9 +260,9 @@ def do_record_baseline_vitals(acting_user: Any, patient: Patient, *, systolic: i
     on_behalf = require_history_writer(acting_user, patient)
     BloodPressureReading(systolic=systolic, diastolic=diastolic)  # range and order checks
     if heart_rate is not None and not 20 <= heart_rate <= 250:
-        raise InputError("heart_rate", "must be between 20 and 250 beats a minute")
+        raise InputError("heart_rate", _("must be between 20 and 250 beats a minute"))
     if spo2 is not None and not 50 <= spo2 <= 100:
-        raise InputError("spo2", "must be between 50 and 100 percent")
+        raise InputError("spo2", _("must be between 50 and 100 percent"))
     clinical = on_behalf and has_perm(acting_user, patient.clinic, Perm.CHART)
     patient = _locked(patient)
     vitals = BaselineVitals.objects.create(
@@ -287,13 +288,13 @@ def do_upload_document(acting_user: Any, patient: Patient, upload: UploadedFile,
     name = (upload.name or "document").rsplit("/", 1)[-1][:200]
     ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     if ext not in ALLOWED_DOCUMENT_TYPES:
-        raise ScreeningError("Please upload a PDF, JPEG, PNG or text file.")
+        raise ScreeningError(_("Please upload a PDF, JPEG, PNG or text file."))
     if upload.size is None or upload.size > MAX_DOCUMENT_BYTES:
-        raise ScreeningError("That file is larger than 10 MB. Please send a smaller file.")
+        raise ScreeningError(_("That file is larger than 10 MB. Please send a smaller file."))
     if upload.size == 0:
-        raise ScreeningError("That file is empty.")
+        raise ScreeningError(_("That file is empty."))
     if kind not in DocumentKind.values:
-        raise ScreeningError("Choose what kind of document this is.")
+        raise ScreeningError(_("Choose what kind of document this is."))
     doc = ScreeningDocument(patient=patient, kind=kind, original_name=name, content_type=ALLOWED_DOCUMENT_TYPES[ext],
                             size=upload.size, uploaded_at=now, uploaded_by=_user(acting_user))
     doc.file.save(name, upload, save=False)
@@ -308,7 +309,7 @@ def missing_sections(patient: Patient) -> list[str]:
     from ketaclinic.screening.access import current_intake
 
     current = current_intake(patient)
-    return [SECTION_BY_KEY[key].title for key in REQUIRED_SECTIONS
+    return [_(SECTION_BY_KEY[key].title) for key in REQUIRED_SECTIONS
             if not section_is_filled(current[key].data if key in current else None)]
 
 
@@ -324,10 +325,10 @@ def do_submit_intake(acting_user: Any, patient: Patient, *, now: datetime | None
     patient = _locked(patient)
     missing = missing_sections(patient)
     if missing:
-        raise ScreeningError("Please fill in these parts first: " + ", ".join(missing) + ".")
+        raise ScreeningError(_("Please fill in these parts first: %(parts)s.") % {"parts": ", ".join(missing)})
     case = ensure_case(acting_user, patient, now)
     if case.status not in (CaseStatus.REFERRED, CaseStatus.INTAKE, CaseStatus.DEFERRED):
-        raise ScreeningError("Your health history was already sent. You can still update it.")
+        raise ScreeningError(_("Your health history was already sent. You can still update it."))
     mark_intake_started(acting_user, patient, now)
     case.refresh_from_db()
     assessment = store_assessment(acting_user, patient, reason="intake sent for review", now=now)

@@ -7,6 +7,7 @@ does not pass is shown again with its message, and the rest of the section is sa
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import retarget
 
@@ -123,7 +125,7 @@ def save_section(request: HttpRequest, patient_id: int, key: str) -> HttpRespons
     patient, on_behalf = get_patient_for_intake(request.user, patient_id)
     section = SECTION_BY_KEY.get(key)
     if section is None:
-        return HttpResponse("Unknown section", status=404)
+        return HttpResponse(_("Unknown section"), status=404)
     data, errors = clean_section(section, request.POST)
     # Save everything that passed; a value with a problem is shown again as typed, and the answer saved
     # before it (if any) stays until the person fixes it.
@@ -143,7 +145,7 @@ def save_section(request: HttpRequest, patient_id: int, key: str) -> HttpRespons
         return response
     if errors:
         return _page(request, patient, on_behalf, status=400, override={key: view})
-    messages.success(request, f"Saved: {section.title}.")
+    messages.success(request, _("Saved: %(section)s.") % {"section": _(section.title)})
     return redirect(f"{intake_url(patient, on_behalf)}#section-{key}")
 
 
@@ -189,7 +191,8 @@ def add_trial(request: HttpRequest, patient_id: int) -> HttpResponse:
     try:
         weeks = int(typed["weeks"])
     except ValueError:
-        return _lists_response(request, patient, on_behalf, "trials", "Enter the number of weeks as a number.", typed)
+        return _lists_response(request, patient, on_behalf, "trials", _("Enter the number of weeks as a number."),
+                               typed)
     try:
         actions.do_add_antidepressant_trial(request.user, patient, drug=typed["drug"], dose=typed["dose"],
                                             weeks=weeks, response=typed["response"])
@@ -212,6 +215,26 @@ def _int_or_none(raw: str | None) -> int | None:
     return int(raw) if raw else None
 
 
+def _vitals_problem(exc: ValueError) -> str:
+    """A reading the checks refused, in the patient's words and language."""
+    if not isinstance(exc, InputError):
+        return _("Please enter whole numbers.")
+    labels = {"blood_pressure.systolic": _("Top number"), "blood_pressure.diastolic": _("Bottom number"),
+              "heart_rate": _("Pulse"), "spo2": _("Oxygen")}
+    message = exc.message
+    between = re.fullmatch(r"must be between (\d+) and (\d+) mmHg", message)
+    if exc.field == "blood_pressure":
+        return _("Enter both numbers of the blood pressure.")
+    if between:
+        message = _("must be between %(low)s and %(high)s") % {"low": between[1], "high": between[2]}
+    elif message == "must be a whole number in mmHg":
+        message = _("must be a whole number")
+    elif message == "must be lower than the systolic pressure":
+        message = _("must be lower than the top number")
+    label = labels.get(exc.field)
+    return f"{label}: {message}." if label else f"{message}."
+
+
 @login_required
 @require_POST
 def add_vitals(request: HttpRequest, patient_id: int) -> HttpResponse:
@@ -225,10 +248,7 @@ def add_vitals(request: HttpRequest, patient_id: int) -> HttpResponse:
                                           diastolic=values["diastolic"], heart_rate=values["heart_rate"],
                                           spo2=values["spo2"])
     except ValueError as exc:  # InputError is a ValueError; int() too
-        message = exc.message if isinstance(exc, InputError) else "Please enter whole numbers."
-        label = exc.field.replace("blood_pressure.", "").replace("_", " ") if isinstance(exc, InputError) else ""
-        return _lists_response(request, patient, on_behalf, "vitals",
-                               f"{label.capitalize()}: {message}." if label else message, typed)
+        return _lists_response(request, patient, on_behalf, "vitals", _vitals_problem(exc), typed)
     return _lists_response(request, patient, on_behalf, "vitals")
 
 
@@ -238,7 +258,7 @@ def upload_document(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient, on_behalf = get_patient_for_intake(request.user, patient_id)
     upload = request.FILES.get("file")
     if upload is None:
-        return _lists_response(request, patient, on_behalf, "documents", "Choose a file to upload.")
+        return _lists_response(request, patient, on_behalf, "documents", _("Choose a file to upload."))
     try:
         actions.do_upload_document(request.user, patient, upload, kind=request.POST.get("kind", DocumentKind.OTHER))
     except actions.ScreeningError as exc:
@@ -254,7 +274,7 @@ def submit(request: HttpRequest, patient_id: int) -> HttpResponse:
         actions.do_submit_intake(request.user, patient)
     except actions.ScreeningError as exc:
         return _page(request, patient, on_behalf, status=400, submit_error=str(exc))
-    messages.success(request, "Thank you. Your health history is now with our care team."
+    messages.success(request, _("Thank you. Your health history is now with our care team.")
                      if not on_behalf else f"{patient}'s health history was sent for review.")
     return redirect(intake_url(patient, on_behalf))
 
@@ -265,7 +285,7 @@ def measure(request: HttpRequest, patient_id: int, instrument: str) -> HttpRespo
     """One baseline questionnaire on its own page (long lists are easier on a phone)."""
     patient, on_behalf = get_patient_for_intake(request.user, patient_id)
     if instrument not in MEASURE_INSTRUMENTS:
-        return HttpResponse("Unknown questionnaire", status=404)
+        return HttpResponse(_("Unknown questionnaire"), status=404)
     inst = INSTRUMENTS[instrument]
     answers: list[int | None] = []
     error = ""
@@ -278,7 +298,8 @@ def measure(request: HttpRequest, patient_id: int, instrument: str) -> HttpRespo
             saved = actions.do_record_measure(request.user, patient, instrument, answers)
         except InputError as exc:
             index = int(exc.field[8:-1]) + 1 if exc.field.startswith("answers[") else None
-            error = f"Question {index}: {exc.message}." if index else exc.message
+            error = (_("Question %(number)s: %(problem)s.") % {"number": index, "problem": exc.message}
+                     if index else exc.message)
     items = [{"n": i + 1, "text": text, "answer": answers[i] if i < len(answers) else None}
              for i, text in enumerate(inst.items)]
     return render(request, "screening/measure.html", {
