@@ -2,7 +2,7 @@
 
 Each chart scales to its container (`viewBox`, width 100%), so it reads on a 360 px phone,
 carries a <title>/<desc> for screen readers, and every page shows the same numbers in a table.
-Colours come from outcomes.css classes.
+Colours come from outcomes.css classes. Dates and decimal marks follow the active language.
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ from datetime import datetime, timedelta
 from itertools import count
 from zoneinfo import ZoneInfo
 
+from django.utils.formats import date_format, get_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 W, H = 480, 270  # a small viewBox keeps the text readable when scaled down to a phone
 LEFT, RIGHT, TOP, BOTTOM = 40, 10, 14, 42
@@ -59,7 +61,8 @@ def _text(value: object) -> str:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
+    """1 decimal at most, with the active language's decimal mark ("84.5" / "84,5")."""
+    return f"{value:.1f}".rstrip("0").rstrip(".").replace(".", str(get_format("DECIMAL_SEPARATOR")))
 
 
 def time_chart(points: Sequence[Point], *, title: str, desc: str, y_min: float, y_max: float, zone: ZoneInfo,
@@ -111,7 +114,7 @@ def time_chart(points: Sequence[Point], *, title: str, desc: str, y_min: float, 
             at = next(t for t in sorted(times) if t.astimezone(zone).date() == day)
             anchor = "start" if day == days[0] else "end"
             parts.append(f'<text class="tick" x="{x(at):.1f}" y="{H - 6}" text-anchor="{anchor}">'
-                         f'{day:%b} {day.day}</text>')
+                         f'{_text(date_format(day, gettext("M j")))}</text>')
     ordered = sorted(points, key=lambda p: p.at)
     if len(ordered) > 1:
         path = " ".join(f"{x(p.at):.1f},{y(p.value):.1f}" for p in ordered)
@@ -119,7 +122,8 @@ def time_chart(points: Sequence[Point], *, title: str, desc: str, y_min: float, 
     for p in ordered:
         local = p.at.astimezone(zone)
         parts.append(f'<circle class="dot {_text(css)}" cx="{x(p.at):.1f}" cy="{y(p.value):.1f}" r="5">'
-                     f'<title>{local:%b} {local.day}: {_text(p.label or _fmt(p.value))}</title></circle>')
+                     f'<title>{_text(date_format(local, gettext("M j")))}: {_text(p.label or _fmt(p.value))}'
+                     '</title></circle>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 — every interpolated text is escaped above
 

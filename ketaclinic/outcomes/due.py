@@ -17,6 +17,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from ketaclinic.courses.models import CourseKind, CourseStatus, TreatmentCourse
 from ketaclinic.outcomes.models import QuestionnaireResponse
 from ketaclinic.outcomes.review import INACTIVE_STATUSES, course_instruments, primary_instrument
@@ -28,8 +32,8 @@ from ketaclinic.schedule.models import Visit, VisitStatus
 LOOKBACK = timedelta(days=120)
 PRE_INFUSION_WINDOW = timedelta(hours=24)
 
-SHORT_NAMES = {"phq9": "PHQ-9 (mood)", "gad7": "GAD-7 (worry and anxiety)", "pcl5": "PCL-5 (stress after trauma)",
-               "pain_nrs": "Pain rating"}
+SHORT_NAMES = {"phq9": _("PHQ-9 (mood)"), "gad7": _("GAD-7 (worry and anxiety)"),
+               "pcl5": _("PCL-5 (stress after trauma)"), "pain_nrs": _("Pain rating")}
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,7 @@ class Due:
 
     @property
     def name(self) -> str:
-        return SHORT_NAMES.get(self.instrument, INSTRUMENTS[self.instrument].name)
+        return str(SHORT_NAMES.get(self.instrument, INSTRUMENTS[self.instrument].name))
 
 
 def _day_bounds(day: date, patient: Patient) -> tuple[datetime, datetime]:
@@ -72,10 +76,11 @@ def slots_for_course(patient: Patient, course: TreatmentCourse, visits: Sequence
     if course.kind != CourseKind.MAINTENANCE:
         opens = first.starts_at - timedelta(days=protocol.outcomes.baseline_max_age_days)
         for code in instruments:
-            out.append(Due(code, "baseline", "Before your first treatment", opens, first.starts_at, course.pk))
+            out.append(Due(code, "baseline", gettext("Before your first treatment"), opens, first.starts_at, course.pk))
     for v in active[1:] if course.kind != CourseKind.MAINTENANCE else active:
         local = v.starts_at.astimezone(zone)
-        out.append(Due(primary, "pre", f"Before your visit on {local:%A %B} {local.day}",
+        reason = gettext("Before your visit on %(day)s") % {"day": date_format(local, gettext("l, F j"))}
+        out.append(Due(primary, "pre", reason,
                        v.starts_at - PRE_INFUSION_WINDOW, v.starts_at + timedelta(minutes=course.checkin_min),
                        course.pk, v.pk))
     for v in active:
@@ -83,7 +88,7 @@ def slots_for_course(patient: Patient, course: TreatmentCourse, visits: Sequence
             continue
         day_after = v.starts_at.astimezone(zone).date() + timedelta(days=1)
         opens, closes = _day_bounds(day_after, patient)
-        out.append(Due(primary, "after", "The day after your treatment", opens, closes, course.pk, v.pk))
+        out.append(Due(primary, "after", gettext("The day after your treatment"), opens, closes, course.pk, v.pk))
     if course.kind != CourseKind.MAINTENANCE:
         step = timedelta(days=protocol.outcomes.questionnaire_induction_interval_days)
         end = active[-1].ends_at + step
@@ -91,7 +96,7 @@ def slots_for_course(patient: Patient, course: TreatmentCourse, visits: Sequence
         while first.starts_at + k * step < end:
             opens = first.starts_at + k * step
             for code in instruments:
-                out.append(Due(code, "weekly", "Your weekly check-in", opens, opens + step, course.pk))
+                out.append(Due(code, "weekly", gettext("Your weekly check-in"), opens, opens + step, course.pk))
             k += 1
     return out
 
@@ -104,7 +109,7 @@ def maintenance_slots(patient: Patient, course: TreatmentCourse, anchor: datetim
         return []
     k = (now - anchor) // step
     opens = anchor + k * step
-    return [Due(code, "maintenance", "Your regular check-in", opens, opens + step, course.pk)
+    return [Due(code, "maintenance", gettext("Your regular check-in"), opens, opens + step, course.pk)
             for code in course_instruments(course.indication_code, course.kind)]
 
 

@@ -8,7 +8,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.utils.formats import date_format
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 
+from ketaclinic.outcomes.instrument_text import wording
 from ketaclinic.outcomes.models import (
     CustomQuestion,
     CustomQuestionKind,
@@ -17,7 +21,6 @@ from ketaclinic.outcomes.models import (
     SafetyOutcome,
     Source,
 )
-from ketaclinic.protocol.instruments import INSTRUMENTS
 from ketaclinic.schedule.models import Visit
 
 
@@ -49,19 +52,19 @@ class QuestionnaireForm(KeyedForm):
             options = custom_question.options
             self.instructions = ""
         else:
-            inst = INSTRUMENTS[instrument]
-            items = list(inst.items)
-            options = list(inst.options)
-            self.instructions = inst.instructions
-            if inst.supplementary_item:
+            read = wording(instrument, get_language() or "en")  # the patient's language; scoring is the same
+            items = list(read.items)
+            options = list(read.options)
+            self.instructions = read.instructions
+            if read.supplementary_item:
                 self.fields["supplementary"] = forms.ChoiceField(
-                    label=inst.supplementary_item, required=False, widget=forms.RadioSelect,
-                    choices=[(o, o) for o in inst.supplementary_options])
+                    label=read.supplementary_item, required=False, widget=forms.RadioSelect,
+                    choices=list(read.supplementary_options))
         for i, text in enumerate(items, start=1):
             self.fields[f"q{i}"] = forms.TypedChoiceField(
                 label=text, choices=[(str(v), label) for v, label in options], coerce=int, required=not staff,
                 widget=forms.RadioSelect, empty_value=None,
-                error_messages={"required": "Please choose an answer."})
+                error_messages={"required": _("Please choose an answer.")})
         self.item_count = len(items)
         if staff:
             self.fields["source"] = forms.ChoiceField(
@@ -94,15 +97,15 @@ class SafetyCloseForm(forms.Form):
 
 
 class JournalForm(KeyedForm):
-    text = forms.CharField(label="What would you like to write down?", widget=forms.Textarea(attrs={"rows": 6}))
-    mood = forms.TypedChoiceField(label="How is your mood right now? (0 = very low, 10 = very good)",
-                                  choices=[("", "Skip")] + [(str(n), str(n)) for n in range(11)], coerce=int,
+    text = forms.CharField(label=_("What would you like to write down?"), widget=forms.Textarea(attrs={"rows": 6}))
+    mood = forms.TypedChoiceField(label=_("How is your mood right now? (0 = very low, 10 = very good)"),
+                                  choices=[("", _("Skip"))] + [(str(n), str(n)) for n in range(11)], coerce=int,
                                   required=False, empty_value=None)
-    tags = forms.MultipleChoiceField(label="Tags", choices=JournalTag.choices, required=False,
+    tags = forms.MultipleChoiceField(label=_("Tags"), choices=JournalTag.choices, required=False,
                                      widget=forms.CheckboxSelectMultiple)
-    visit = forms.ModelChoiceField(label="About a visit (optional)", queryset=Visit.objects.none(), required=False)
-    shared = forms.BooleanField(label="Share this entry with my care team", required=False,
-                                help_text="If you leave this unticked, only you can read it.")
+    visit = forms.ModelChoiceField(label=_("About a visit (optional)"), queryset=Visit.objects.none(), required=False)
+    shared = forms.BooleanField(label=_("Share this entry with my care team"), required=False,
+                                help_text=_("If you leave this unticked, only you can read it."))
 
     def __init__(self, *args: Any, visits: Any = None, zone: ZoneInfo | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -114,7 +117,8 @@ class JournalForm(KeyedForm):
 
             def label(v: Visit) -> str:
                 local = v.starts_at.astimezone(local_zone) if local_zone else v.starts_at
-                return f"Visit {v.number} on {local:%A %B} {local.day}"
+                return gettext("Visit %(number)s on %(day)s") % {
+                    "number": v.number, "day": date_format(local, gettext("l, F j"))}
 
             field.label_from_instance = label  # type: ignore[method-assign,assignment]
 
@@ -123,24 +127,24 @@ class SleepDiaryForm(forms.Form):
     """Consensus Sleep Diary core items. Times after noon belong to the evening of `night_of`,
     times before noon to the next morning."""
 
-    night_of = forms.DateField(label="The night that began on", widget=forms.DateInput(attrs={"type": "date"}),
-                               help_text="Usually yesterday's date.")
-    in_bed = forms.TimeField(label="What time did you get into bed?", widget=forms.TimeInput(attrs={"type": "time"}))
-    tried_to_sleep = forms.TimeField(label="What time did you try to go to sleep?",
+    night_of = forms.DateField(label=_("The night that began on"), widget=forms.DateInput(attrs={"type": "date"}),
+                               help_text=_("Usually yesterday's date."))
+    in_bed = forms.TimeField(label=_("What time did you get into bed?"), widget=forms.TimeInput(attrs={"type": "time"}))
+    tried_to_sleep = forms.TimeField(label=_("What time did you try to go to sleep?"),
                                      widget=forms.TimeInput(attrs={"type": "time"}))
-    sleep_onset_minutes = forms.IntegerField(label="How many minutes did it take you to fall asleep?", min_value=0,
+    sleep_onset_minutes = forms.IntegerField(label=_("How many minutes did it take you to fall asleep?"), min_value=0,
                                              max_value=720)
-    awakenings = forms.IntegerField(label="How many times did you wake up, not counting your final awakening?",
+    awakenings = forms.IntegerField(label=_("How many times did you wake up, not counting your final awakening?"),
                                     min_value=0, max_value=50)
-    wake_after_sleep_onset_minutes = forms.IntegerField(label="In total, how many minutes were you awake during "
-                                                        "those times?", min_value=0, max_value=720)
-    final_wake = forms.TimeField(label="What time was your final awakening?",
+    wake_after_sleep_onset_minutes = forms.IntegerField(label=_("In total, how many minutes were you awake during "
+                                                                  "those times?"), min_value=0, max_value=720)
+    final_wake = forms.TimeField(label=_("What time was your final awakening?"),
                                  widget=forms.TimeInput(attrs={"type": "time"}))
-    out_of_bed = forms.TimeField(label="What time did you get out of bed for the day?",
+    out_of_bed = forms.TimeField(label=_("What time did you get out of bed for the day?"),
                                  widget=forms.TimeInput(attrs={"type": "time"}))
-    quality = forms.TypedChoiceField(label="How would you rate the quality of your sleep?", coerce=int,
-                                     choices=[("1", "Very poor"), ("2", "Poor"), ("3", "Fair"), ("4", "Good"),
-                                              ("5", "Very good")], widget=forms.RadioSelect)
+    quality = forms.TypedChoiceField(label=_("How would you rate the quality of your sleep?"), coerce=int,
+                                     choices=[("1", _("Very poor")), ("2", _("Poor")), ("3", _("Fair")),
+                                              ("4", _("Good")), ("5", _("Very good"))], widget=forms.RadioSelect)
 
     def moments(self, zone: ZoneInfo) -> dict[str, datetime]:
         night: date = self.cleaned_data["night_of"]

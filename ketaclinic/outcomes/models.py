@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Source(models.TextChoices):
@@ -185,9 +186,10 @@ class SafetyTask(models.Model):
 
 
 class JournalTag(models.TextChoices):
-    AFTER_EFFECTS = "after_effects", "After-effects"
-    SLEEP = "sleep", "Sleep"
-    INSIGHTS = "insights", "Insights"
+    # Patients see these labels: translated (outcomes catalog).
+    AFTER_EFFECTS = "after_effects", _("After-effects")
+    SLEEP = "sleep", _("Sleep")
+    INSIGHTS = "insights", _("Insights")
 
 
 class JournalEntry(models.Model):
@@ -218,7 +220,7 @@ class JournalEntry(models.Model):
         return f"Journal entry of {self.patient} at {self.written_at:%Y-%m-%d}"
 
     def tag_labels(self) -> list[str]:
-        return [JournalTag(t).label for t in self.tags if t in JournalTag.values]
+        return [str(JournalTag(t).label) for t in self.tags if t in JournalTag.values]
 
 
 class SleepDiaryEntry(models.Model):

@@ -7,9 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.utils.formats import date_format, number_format
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ketaclinic.outcomes.charts import Band, Marker, Point, Threshold, time_chart
+from ketaclinic.outcomes.instrument_text import severity_words
 from ketaclinic.outcomes.models import QuestionnaireResponse, SleepDiaryEntry
 from ketaclinic.outcomes.review import INACTIVE_STATUSES, dose_info
 from ketaclinic.patients.models import Patient
@@ -18,8 +22,8 @@ from ketaclinic.protocol.scoring import SEVERITY_BANDS
 from ketaclinic.schedule.models import Visit, VisitStatus
 
 HISTORY = timedelta(days=365)
-PLAIN_NAMES = {"phq9": "Mood (PHQ-9)", "gad7": "Worry and anxiety (GAD-7)", "pcl5": "Stress after trauma (PCL-5)",
-               "pain_nrs": "Pain (0 to 10)"}
+PLAIN_NAMES = {"phq9": _("Mood (PHQ-9)"), "gad7": _("Worry and anxiety (GAD-7)"),
+               "pcl5": _("Stress after trauma (PCL-5)"), "pain_nrs": _("Pain (0 to 10)")}
 
 
 @dataclass
@@ -37,20 +41,21 @@ def _markers(visits: list[Visit], doses: dict[int, str], zone: Any) -> list[Mark
     for v in visits:
         local = v.starts_at.astimezone(zone)
         dose = doses.get(v.pk, "")
-        out.append(Marker(v.starts_at, str(v.number),
-                          f"Infusion {v.number} on {local:%b} {local.day}" + (f": {dose}" if dose else "")))
+        detail = gettext("Infusion %(number)s on %(day)s") % {"number": v.number,
+                                                               "day": date_format(local, gettext("M j"))}
+        out.append(Marker(v.starts_at, str(v.number), detail + (f": {dose}" if dose else "")))
     return out
 
 
 def _patient_message(values: list[int]) -> str:
     if len(values) < 2:
-        return "Thank you for answering. Your chart fills in as you answer more check-ins."
+        return gettext("Thank you for answering. Your chart fills in as you answer more check-ins.")
     first, last = values[0], values[-1]
     if last < first:
-        return (f"Your score went from {first} to {last}. Lower means fewer symptoms, so this is a good sign. "
-                "Keep going.")
-    return ("Scores go up and down, and that is normal. Your care team looks at every answer. "
-            "If you feel worse, call the clinic.")
+        return gettext("Your score went from %(first)s to %(last)s. Lower means fewer symptoms, so this is a good "
+                       "sign. Keep going.") % {"first": first, "last": last}
+    return gettext("Scores go up and down, and that is normal. Your care team looks at every answer. "
+                   "If you feel worse, call the clinic.")
 
 
 def score_blocks(patient: Patient, *, provider: bool, now: datetime) -> list[ChartBlock]:
@@ -70,8 +75,8 @@ def score_blocks(patient: Patient, *, provider: bool, now: datetime) -> list[Cha
         rows = [r for r in responses if r.instrument == code]
         if not rows:
             continue
-        points = [Point(r.answered_at, float(r.total or 0), f"{r.total}" + (f" ({r.severity_label})"
-                                                                            if r.severity_label else ""))
+        points = [Point(r.answered_at, float(r.total or 0), f"{r.total}" + (f" ({severity_words(r.severity)})"
+                                                                            if severity_words(r.severity) else ""))
                   for r in rows]
         bands: list[Band] = []
         thresholds: list[Threshold] = []
@@ -90,9 +95,10 @@ def score_blocks(patient: Patient, *, provider: bool, now: datetime) -> list[Cha
             if code in ("phq9", "gad7") and baseline:
                 half = baseline * (100 - o.response_reduction_pct) / 100
                 thresholds.append(Threshold(half, f"Response: {o.response_reduction_pct}% below first score"))
-        title = inst.name if provider else PLAIN_NAMES[code]
-        desc = (f"{len(rows)} scores from {rows[0].total} to {rows[-1].total}, out of {inst.total_max}; "
-                f"{len(markers)} infusions marked.")
+        title = inst.name if provider else str(PLAIN_NAMES[code])
+        desc = gettext("%(count)s scores from %(first)s to %(last)s, out of %(max)s; %(infusions)s infusions "
+                       "marked.") % {"count": len(rows), "first": rows[0].total, "last": rows[-1].total,
+                                     "max": inst.total_max, "infusions": len(markers)}
         svg = time_chart(points, title=title, desc=desc, y_min=0, y_max=inst.total_max, zone=zone, markers=markers,
                          bands=bands, thresholds=thresholds, y_ticks=(0, inst.total_max // 2, inst.total_max))
         table = [{"when": r.answered_at, "total": r.total, "severity": r.severity_label,
@@ -110,18 +116,23 @@ def sleep_blocks(patient: Patient, *, provider: bool, now: datetime) -> list[Cha
     if not entries:
         return []
     normal = patient.clinic.protocol().outcomes.sleep_efficiency_normal_min_pct
-    eff = [Point(e.final_wake, float(e.sleep_efficiency_percent), f"{e.sleep_efficiency_percent}%") for e in entries]
-    qual = [Point(e.final_wake, float(e.quality), f"{e.quality} of 5") for e in entries]
+    eff = [Point(e.final_wake, float(e.sleep_efficiency_percent), f"{number_format(e.sleep_efficiency_percent)}%")
+           for e in entries]
+    qual = [Point(e.final_wake, float(e.quality), gettext("%(quality)s of 5") % {"quality": e.quality})
+            for e in entries]
     thresholds = [Threshold(normal, f"{normal}% (usual healthy sleep)")] if provider else []
     rows = [{"night": e.night_of, "in_bed": e.time_in_bed_minutes, "asleep": e.total_sleep_minutes,
              "efficiency": e.sleep_efficiency_percent, "quality": e.quality} for e in reversed(entries)]
-    efficiency_title = "Sleep efficiency (%)" if provider else "Time asleep while in bed (%)"
+    efficiency_title = "Sleep efficiency (%)" if provider else gettext("Time asleep while in bed (%)")
+    efficiency_desc = gettext("%(count)s nights, from %(first)s to %(last)s.") % {
+        "count": len(eff), "first": eff[0].label, "last": eff[-1].label}
+    quality_title = gettext("Sleep quality (1 very poor – 5 very good)")
     return [
         ChartBlock("sleep_efficiency", efficiency_title,
-                   time_chart(eff, title=efficiency_title, desc=f"{len(eff)} nights, from "
-                              f"{eff[0].label} to {eff[-1].label}.", y_min=0, y_max=100, zone=zone,
+                   time_chart(eff, title=efficiency_title, desc=efficiency_desc, y_min=0, y_max=100, zone=zone,
                               thresholds=thresholds, y_ticks=(0, 50, 100), css="series-sleep"), rows),
-        ChartBlock("sleep_quality", "Sleep quality (1 very poor – 5 very good)",
-                   time_chart(qual, title="Sleep quality", desc=f"{len(qual)} nights rated 1 to 5.", y_min=1,
+        ChartBlock("sleep_quality", quality_title,
+                   time_chart(qual, title=gettext("Sleep quality"),
+                              desc=gettext("%(count)s nights rated 1 to 5.") % {"count": len(qual)}, y_min=1,
                               y_max=5, zone=zone, y_ticks=(1, 3, 5), css="series-quality"), []),
     ]

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ketaclinic.outcomes import actions
@@ -23,6 +24,7 @@ from ketaclinic.outcomes.access import (
 )
 from ketaclinic.outcomes.due import SHORT_NAMES, due_for_patient
 from ketaclinic.outcomes.forms import JournalForm, QuestionnaireForm, SleepDiaryForm
+from ketaclinic.outcomes.instrument_text import severity_words, wording
 from ketaclinic.outcomes.models import CustomQuestion, JournalTag
 from ketaclinic.outcomes.progress import score_blocks, sleep_blocks
 from ketaclinic.patients.models import Patient
@@ -67,10 +69,11 @@ def _answer(request: HttpRequest, instrument: str, question: CustomQuestion | No
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         else:
             return redirect("outcomes:answered", response.pk)
-    title = question.text if question else INSTRUMENTS[instrument].name
+    text = None if question else wording(instrument, get_language() or "en")
     return render(request, "outcomes/answer.html", {
-        "form": form, "title": title, "patient": patient, "visit": visit, "clinic": patient.clinic,
-        "recall": "" if question else INSTRUMENTS[instrument].recall_period,
+        "form": form, "title": question.text if question else text.name,  # type: ignore[union-attr]
+        "patient": patient, "visit": visit, "clinic": patient.clinic,
+        "recall": text.recall_period if text else "",
     })
 
 
@@ -97,6 +100,7 @@ def answered(request: HttpRequest, response_id: int) -> HttpResponse:
     risk = bool(actions.SAFETY_FLAGS & set(response.flags))
     return render(request, "outcomes/answered.html", {
         "patient": patient, "clinic": patient.clinic, "response": response, "risk": risk,
+        "severity": severity_words(response.severity),
         "due": due_for_patient(patient, timezone.now()),
     })
 
@@ -128,8 +132,8 @@ def journal(request: HttpRequest) -> HttpResponse:
         except actions.OutcomeError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         else:
-            messages.success(request, "Saved to your journal." + (" Your care team can read it." if data["shared"]
-                                                                   else " Only you can read it."))
+            messages.success(request, gettext("Saved to your journal. Your care team can read it.") if data["shared"]
+                             else gettext("Saved to your journal. Only you can read it."))
             return redirect("outcomes:journal")
     query = request.GET.get("q", "").strip()[:100]
     entries = journal_entries_visible_to(request.user).filter(patient=patient).select_related("visit")
@@ -158,7 +162,8 @@ def journal_share(request: HttpRequest, entry_id: int) -> HttpResponse:
     entry = get_own_journal_entry(request.user, entry_id)
     shared = request.POST.get("shared") == "1"
     actions.do_set_journal_sharing(request.user, entry, shared)  # type: ignore[arg-type]
-    messages.success(request, "Shared with your care team." if shared else "This entry is private again.")
+    messages.success(request, gettext("Shared with your care team.") if shared
+                     else gettext("This entry is private again."))
     return redirect("outcomes:journal")
 
 
@@ -180,6 +185,6 @@ def sleep_new(request: HttpRequest) -> HttpResponse:
         except actions.OutcomeError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         else:
-            messages.success(request, "Thank you. Your sleep diary is saved.")
+            messages.success(request, gettext("Thank you. Your sleep diary is saved."))
             return redirect("outcomes:my_progress")
     return render(request, "outcomes/sleep_new.html", {"form": form, "patient": patient, "clinic": patient.clinic})
