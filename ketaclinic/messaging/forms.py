@@ -6,8 +6,11 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from ketaclinic.messaging.files import ALLOWED_DESCRIPTION, MAX_ATTACHMENT_BYTES
+from ketaclinic.messaging.files import MAX_ATTACHMENT_BYTES
 from ketaclinic.messaging.hours import WEEKDAY_NAMES
 from ketaclinic.messaging.models import ConversationStatus, Topic, TriageOutcome
 from ketaclinic.messaging.symptom_text import (
@@ -18,7 +21,8 @@ from ketaclinic.messaging.symptom_text import (
 )
 from ketaclinic.protocol.symptoms import Severity, Symptom
 
-ATTACH_HELP = f"Optional: {ALLOWED_DESCRIPTION}, up to {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB."
+ATTACH_HELP = format_lazy(_("Optional: a photo (JPEG or PNG) or a PDF document, up to {size} MB."),
+                          size=MAX_ATTACHMENT_BYTES // 1024 // 1024)
 
 
 def new_token() -> str:
@@ -35,11 +39,11 @@ class _TokenForm(forms.Form):
 
 
 class ComposeForm(_TokenForm):
-    topic = forms.ChoiceField(label="What is it about?",
+    topic = forms.ChoiceField(label=_("What is it about?"),
                               choices=[(v, label) for v, label in Topic.choices if v != Topic.SYMPTOMS])
-    subject = forms.CharField(max_length=200, label="Subject")
-    body = forms.CharField(label="Your message", widget=forms.Textarea(attrs={"rows": 6}), max_length=5000)
-    attachment = forms.FileField(required=False, label="Add a photo or document", help_text=ATTACH_HELP)
+    subject = forms.CharField(max_length=200, label=_("Subject"))
+    body = forms.CharField(label=_("Your message"), widget=forms.Textarea(attrs={"rows": 6}), max_length=5000)
+    attachment = forms.FileField(required=False, label=_("Add a photo or document"), help_text=ATTACH_HELP)
 
 
 class StaffComposeForm(ComposeForm):
@@ -47,8 +51,8 @@ class StaffComposeForm(ComposeForm):
 
 
 class ReplyForm(_TokenForm):
-    body = forms.CharField(label="Your reply", widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
-    attachment = forms.FileField(required=False, label="Add a photo or document", help_text=ATTACH_HELP)
+    body = forms.CharField(label=_("Your reply"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+    attachment = forms.FileField(required=False, label=_("Add a photo or document"), help_text=ATTACH_HELP)
 
 
 class StaffReplyForm(ReplyForm):
@@ -85,20 +89,23 @@ class SettingsForm(forms.Form):
 class SymptomForm(_TokenForm):
     """One severity (and when it started) per symptom; the field names are <symptom>_severity/_onset."""
 
-    note = forms.CharField(label="Anything else you want us to know?", required=False,
+    note = forms.CharField(label=_("Anything else you want us to know?"), required=False,
                            widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        onset_choices = [("", "When did it start?")] + [(o.value, label) for o, label in ONSET_LABELS.items()]
+        # The labels are English constants marked with gettext_noop: translated here, for the patient.
+        onset_choices = [("", gettext("When did it start?"))] + [(o.value, gettext(label))
+                                                                  for o, label in ONSET_LABELS.items()]
         for symptom in Symptom:
             labels = SELF_HARM_LABELS if symptom is Symptom.SELF_HARM else SEVERITY_LABELS
             self.fields[f"{symptom.value}_severity"] = forms.TypedChoiceField(
-                label=SYMPTOM_LABELS[symptom], coerce=int, initial=0, widget=forms.RadioSelect,
-                choices=[(int(s), labels[s]) for s in Severity])
+                label=gettext(SYMPTOM_LABELS[symptom]), coerce=int, initial=0, widget=forms.RadioSelect,
+                choices=[(int(s), gettext(labels[s])) for s in Severity])
             if symptom is not Symptom.SELF_HARM:
                 self.fields[f"{symptom.value}_onset"] = forms.ChoiceField(
-                    label=f"{SYMPTOM_LABELS[symptom]}: when did it start?", choices=onset_choices, required=False)
+                    label=gettext("%(symptom)s: when did it start?") % {"symptom": gettext(SYMPTOM_LABELS[symptom])},
+                    choices=onset_choices, required=False)
 
     def rows(self) -> list[dict[str, Any]]:
         return [{"symptom": s, "severity": self[f"{s.value}_severity"],
@@ -111,7 +118,7 @@ class SymptomForm(_TokenForm):
             if symptom is Symptom.SELF_HARM:
                 continue
             if (data.get(f"{symptom.value}_severity") or 0) > 0 and not data.get(f"{symptom.value}_onset"):
-                self.add_error(f"{symptom.value}_onset", "Please say when it started.")
+                self.add_error(f"{symptom.value}_onset", gettext("Please say when it started."))
         return data
 
     def answers(self) -> list[dict[str, Any]]:

@@ -7,7 +7,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ketaclinic.protocol.patient_text import clock_phrase, when
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import get_language, gettext
+
+from ketaclinic.notifications.wording import LANGUAGES, Fmt
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 DEFAULT_WEEKDAYS = frozenset({0, 1, 2, 3, 4})
@@ -41,18 +44,21 @@ class OfficeHours:
         return local.weekday() in self.weekdays and self.opens_at <= local.time() < self.closes_at
 
     def describe(self) -> str:
-        """'Monday to Friday, 9:00 AM to 5:00 PM' (or a list of days when they are not in a row)."""
+        """'Monday to Friday, 9:00 AM to 5:00 PM' (or a list of days when they are not in a row), in the
+        active language: 'lunes a viernes, de 9:00 a. m. a 5:00 p. m.'."""
         days = sorted(self.weekdays)
         if not days:
-            return "no set office hours"
+            return gettext("no set office hours")
+        names = [str(WEEKDAYS[d]) for d in days]  # Django's weekday names, translated
         if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
-            day_text = f"{WEEKDAY_NAMES[days[0]]} to {WEEKDAY_NAMES[days[-1]]}"
+            day_text = gettext("%(first)s to %(last)s") % {"first": names[0], "last": names[-1]}
         else:
-            day_text = ", ".join(WEEKDAY_NAMES[d] for d in days)
+            day_text = ", ".join(names)
         # Any fixed day in UTC: only the clock matters here, never a repeated hour.
-        opens = clock_phrase(datetime.combine(date(2001, 1, 1), self.opens_at, tzinfo=UTC))
-        closes = clock_phrase(datetime.combine(date(2001, 1, 1), self.closes_at, tzinfo=UTC))
-        return f"{day_text}, {opens} to {closes}"
+        fmt = Fmt(_language(), ZoneInfo("UTC"))
+        opens = fmt.clock(datetime.combine(date(2001, 1, 1), self.opens_at, tzinfo=UTC))
+        closes = fmt.clock(datetime.combine(date(2001, 1, 1), self.closes_at, tzinfo=UTC))
+        return gettext("%(days)s, %(opens)s to %(closes)s") % {"days": day_text, "opens": opens, "closes": closes}
 
     def reply_by(self, at: datetime) -> datetime | None:
         """When a message sent at `at` should be answered: `reply_within_hours` of office time later."""
@@ -74,8 +80,14 @@ class OfficeHours:
         return None
 
     def reply_by_phrase(self, at: datetime) -> str:
+        """'9:00 AM on Tuesday, March 2' / 'el martes 2 de marzo a las 9:00 a. m.' (active language)."""
         moment = self.reply_by(at)
-        return when(moment.astimezone(self.zone)) if moment else "as soon as we can"
+        return Fmt(_language(), self.zone).when(moment) if moment else gettext("as soon as we can")
+
+
+def _language() -> str:
+    language = get_language() or "en"
+    return language if language in LANGUAGES else "en"
 
 
 def office_hours_for(clinic: Any) -> OfficeHours:

@@ -13,6 +13,7 @@ from datetime import time
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class ClinicMessagingSettings(models.Model):
@@ -33,16 +34,17 @@ class ClinicMessagingSettings(models.Model):
 
 
 class Topic(models.TextChoices):
-    QUESTION = "question", "A question for my care team"
-    MEDICINE = "medicine", "A question about a medicine"
-    APPOINTMENT = "appointment", "My appointments"
-    SYMPTOMS = "symptoms", "How I feel after treatment"
+    # Patients choose these: translated (messaging catalog). Staff screens show them in English.
+    QUESTION = "question", _("A question for my care team")
+    MEDICINE = "medicine", _("A question about a medicine")
+    APPOINTMENT = "appointment", _("My appointments")
+    SYMPTOMS = "symptoms", _("How I feel after treatment")
 
 
 class ConversationStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    WAITING = "waiting", "Waiting on patient"
-    CLOSED = "closed", "Closed"
+    OPEN = "open", _("Open")
+    WAITING = "waiting", _("Waiting on patient")
+    CLOSED = "closed", _("Closed")
 
 
 class TaskPriority(models.TextChoices):

@@ -13,6 +13,7 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from ketaclinic.audit.log import record_event
@@ -71,7 +72,8 @@ def compose(request: HttpRequest) -> HttpResponse:
         except actions.MessagingError as exc:
             _apply_error(form, exc)
         else:
-            flash.success(request, f"Your message was sent. We will answer by {office_context(patient)['reply_by']}.")
+            flash.success(request, gettext("Your message was sent. We will answer by %(when)s.")
+                          % {"when": office_context(patient)["reply_by"]})
             return redirect("messaging:my_conversation", conversation.pk)
     return render(request, "messaging/compose.html", {
         "patient": patient, "clinic": patient.clinic, "form": form, **office_context(patient)})
@@ -91,7 +93,7 @@ def my_conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
         except actions.MessagingError as exc:
             _apply_error(form, exc)
         else:
-            flash.success(request, "Your message was sent.")
+            flash.success(request, gettext("Your message was sent."))
             return redirect("messaging:my_conversation", conversation.pk)
     actions.do_read_conversation(request.user, conversation)  # type: ignore[arg-type]
     report = SymptomReport.objects.filter(conversation=conversation).first()
