@@ -31,6 +31,7 @@ from ketaclinic.schedule.models import (
     Visit,
     VisitStatus,
 )
+from ketaclinic.schedule.nurses import assign_on_booking
 from ketaclinic.schedule.rules import Placement, Problem, blocking, check_course_plan, load_boards
 
 # Set only by the infusion-day actions (readiness gate, discharge score).
@@ -156,8 +157,10 @@ def _place_visit(acting_user: User, course: TreatmentCourse, chair: Chair, start
     if course.status == CourseStatus.REQUESTED:
         course.status = CourseStatus.SCHEDULED
         course.save(update_fields=["status"])
+    assign_on_booking(visit)
     record_event(acting_user, "VISIT_BOOKED", patient=course.patient, obj=visit,
-                 details={"chair": chair.name, "starts_at": starts_at.isoformat(), "number": number})
+                 details={"chair": chair.name, "starts_at": starts_at.isoformat(), "number": number,
+                          "nurse": visit.nurse.email if visit.nurse else ""})
     return visit
 
 
@@ -316,6 +319,7 @@ def do_move_visit(acting_user: User, visit: Visit, chair: Chair | None, starts_a
         raise _slot_taken(exc) from exc
     _renumber(course)
     visit.refresh_from_db(fields=["number"])
+    assign_on_booking(visit)
     record_event(acting_user, "VISIT_MOVED", patient=visit.patient, obj=visit, at=now,
                  details={"from": old, "to": {"chair": chair.name, "starts_at": starts_at.isoformat()},
                           "reason": reason, "by_patient": not staff,

@@ -148,6 +148,17 @@ def render_feed(feed: CalendarFeed, *, now: datetime | None = None) -> bytes:
         for s in NurseShift.objects.filter(clinic=clinic, nurse=feed.nurse, ends_at__gte=since).order_by("starts_at"):
             cal.add_component(_event(f"shift-{s.pk}", s.starts_at, s.ends_at, f"On shift – {clinic.name}",
                                      location=clinic.address, stamp=now))
+        # The infusions this nurse is assigned to watch: initials, visit number and chair only.
+        assigned = (Visit.objects.filter(clinic=clinic, nurse=feed.nurse, status__in=ACTIVE_STATUSES,
+                                         ends_at__gte=since).select_related("patient", "course", "chair")
+                    .order_by("starts_at"))
+        for v in assigned:
+            begin = v.starts_at + timedelta(minutes=v.course.checkin_min)
+            cal.add_component(_event(
+                f"nurse-visit-{v.pk}", begin, begin + timedelta(minutes=v.course.infusion_min),
+                f"Infusion: {_initials(v.patient)} visit {v.number}/{v.course.planned_visits}"
+                f"{' – ' + v.chair.name if v.chair else ''}",
+                location=v.chair.name if v.chair else clinic.address, stamp=now))
     else:
         cal = _calendar(clinic.name)
     return bytes(cal.to_ical())

@@ -94,6 +94,9 @@ class Visit(models.Model):
     ends_at = models.DateTimeField()
     status = models.CharField(max_length=20, choices=VisitStatus.choices, default=VisitStatus.BOOKED)
     locked = models.BooleanField(default=False, help_text="The optimizer may not move a locked visit.")
+    nurse = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="assigned_visits",
+                              help_text="The nurse who watches this patient during the infusion")
     protocol_version = models.ForeignKey("clinics.ProtocolVersion", null=True, blank=True, on_delete=models.PROTECT,
                                          related_name="+", help_text="Protocol settings in force for this visit")
     status_changed_at = models.DateTimeField(null=True, blank=True)
@@ -108,6 +111,8 @@ class Visit(models.Model):
             models.Index(fields=["clinic", "starts_at"], name="visit_clinic_start_idx"),
             # patient portal: a patient's visits in time order
             models.Index(fields=["patient", "starts_at"], name="visit_patient_start_idx"),
+            # nurse assignment (load at a time) and the nurse calendar feed
+            models.Index(fields=["nurse", "starts_at"], name="visit_nurse_start_idx"),
         ]
 
     def __str__(self) -> str:

@@ -42,6 +42,7 @@ from ketaclinic.schedule.actions import (
 )
 from ketaclinic.schedule.models import ACTIVE_STATUSES, Availability, Chair, Proposal, Visit, VisitStatus
 from ketaclinic.schedule.notify import queue_course_moved_message, queue_visit_moved_message
+from ketaclinic.schedule.nurses import assign_on_booking
 from ketaclinic.schedule.planning import (
     HORIZON_DAYS,
     PROPOSE_SECONDS,
@@ -575,8 +576,10 @@ def do_move_course(acting_user: User, course: TreatmentCourse, placements: list[
             raise SlotTaken(f"Visit {numbers[p.starts_at]} ({day_label(_local_day(p.starts_at, clinic))} at "
                             f"{hhmm(p.starts_at, zone)}): {taken}") from exc
     _renumber(course)
-    visits = list(Visit.objects.filter(pk__in=moving).select_related("clinic", "patient", "course", "chair")
+    visits = list(Visit.objects.filter(pk__in=moving).select_related("clinic", "patient", "course", "chair", "nurse")
                   .order_by("starts_at"))
+    for v in visits:
+        assign_on_booking(v)
     record_event(acting_user, "COURSE_MOVED", patient=course.patient, obj=course, at=now,
                  details={"visits": [{"visit": v.pk, "from": {"chair": old[v.pk][0],
                                                                "starts_at": old[v.pk][1].isoformat()},

@@ -12,6 +12,7 @@ urlpatterns = [
     path("visit/<int:visit_id>/move/", views.move_view, name="move"),
     path("visit/<int:visit_id>/cancel/", views.cancel_view, name="cancel"),
     path("visit/<int:visit_id>/no-show/", views.no_show_view, name="no_show"),
+    path("visit/<int:visit_id>/nurse/", views.assign_nurse_view, name="assign_nurse"),
     path("waitlist/", views_waitlist.waitlist_view, name="waitlist"),
     path("propose/", views_waitlist.propose_view, name="propose"),
     path("proposal/<int:proposal_id>/", views_waitlist.proposal_view, name="proposal"),

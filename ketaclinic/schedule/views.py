@@ -25,6 +25,13 @@ from ketaclinic.schedule import actions
 from ketaclinic.schedule.access import courses_visible_to, get_visit_for_user, visits_visible_to
 from ketaclinic.schedule.forms import BookForm, CancelForm, SlotForm, aware, week_start
 from ketaclinic.schedule.models import ACTIVE_STATUSES, Chair, NurseShift
+from ketaclinic.schedule.nurses import (
+    NurseNotAvailable,
+    can_assign_nurses,
+    clinic_nurses,
+    do_assign_nurse,
+    nurse_day_load,
+)
 from ketaclinic.schedule.rules import Placement, Problem, day_label, free_slots, load_boards
 from ketaclinic.web.clinic import current_clinic
 
@@ -72,7 +79,7 @@ def day_view(request: HttpRequest) -> HttpResponse:
     visits = list(visits_visible_to(request.user).filter(
         clinic=clinic, starts_at__gte=aware(day, MIDNIGHT, clinic.zone),
         starts_at__lt=aware(day + timedelta(days=1), MIDNIGHT, clinic.zone))
-        .select_related("patient", "course", "chair").order_by("starts_at"))
+        .select_related("patient", "course", "chair", "nurse").order_by("starts_at"))
     chairs = list(Chair.objects.filter(clinic=clinic).order_by("name"))
     by_chair = [{"chair": c, "visits": [v for v in visits if v.chair_id == c.pk]} for c in chairs
                 if c.active or any(v.chair_id == c.pk for v in visits)]
@@ -81,7 +88,12 @@ def day_view(request: HttpRequest) -> HttpResponse:
                                             ends_at__gt=aware(day, MIDNIGHT, clinic.zone))
                   .select_related("nurse").order_by("starts_at"))
     record_event(request.user, "SCHEDULE_VIEWED", clinic=clinic, details={"day": day.isoformat()})
+    on_shift = {s.nurse_id: s.nurse for s in shifts}
     return render(request, "schedule/day.html", {
+        "nurse_rows": nurse_day_load(clinic, visits, shifts), "nurse_choices": list(on_shift.values()),
+        "can_assign": can_assign_nurses(request.user, clinic),
+        "unassigned": sum(1 for v in visits if v.nurse_id is None and v.status in ACTIVE_STATUSES
+                          and v.status != "discharged"),
         "clinic": clinic, "day": day, "day_label": day_label(day), "board": board, "by_chair": by_chair,
         "load": _load_rows(board), "shifts": shifts, "prev": day - timedelta(days=1), "next": day + timedelta(days=1),
         "cancelled": [v for v in visits if v.status not in ACTIVE_STATUSES],
@@ -230,3 +242,25 @@ def no_show_view(request: HttpRequest, visit_id: int) -> HttpResponse:
     else:
         messages.success(request, f"Recorded that {visit.patient} did not come.")
     return redirect(f"{_day_url()}?date={visit.starts_at.astimezone(visit.clinic.zone).date().isoformat()}")
+
+
+@login_required
+@require_POST
+def assign_nurse_view(request: HttpRequest, visit_id: int) -> HttpResponse:
+    """Set the nurse who watches a visit's infusion (front desk or a nurse, the charge nurse)."""
+    staff_clinic(request)
+    visit = get_visit_for_user(request.user, visit_id)
+    raw = request.POST.get("nurse", "")
+    nurse = clinic_nurses(visit.clinic).filter(pk=raw).first() if raw.isdigit() else None
+    back = f"{_day_url()}?date={visit.starts_at.astimezone(visit.clinic.zone).date().isoformat()}"
+    if raw and nurse is None:
+        messages.error(request, "Pick one of the clinic's nurses.")
+        return redirect(back)
+    try:
+        do_assign_nurse(request.user, visit, nurse)  # type: ignore[arg-type]
+    except NurseNotAvailable as exc:
+        messages.error(request, str(exc))
+    else:
+        who = (nurse.full_name or nurse.email) if nurse else "no nurse"
+        messages.success(request, f"{visit.patient}: {who} watches the infusion.")
+    return redirect(back)

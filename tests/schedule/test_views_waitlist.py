@@ -141,7 +141,9 @@ def test_chair_and_nurse_calendar_links_are_valid_ical(login: Any, anon: Any, ch
     client.post(reverse("schedule:staff_feed_add"), {"kind": "nurse", "nurse": nurse.pk})
     url = client.get(reverse("schedule:setup")).content.decode().split('class="feed-link">')[1].split("<")[0]
     cal = icalendar.Calendar.from_ical(anon.get(url.replace("http://testserver", "")).content)
-    assert len(list(cal.walk("VEVENT"))) == 20  # the nurse's weekday shifts over four weeks
+    summaries = [str(e["summary"]) for e in cal.walk("VEVENT")]
+    assert len(summaries) == 21  # the nurse's weekday shifts over four weeks, and the infusion they watch
+    assert "Infusion: M. R. visit 1/6 – Chair 1" in summaries
     feed = CalendarFeed.objects.get(kind="nurse")
     client.post(reverse("schedule:staff_feed_revoke", args=[feed.pk]))
     assert anon.get(url.replace("http://testserver", "")).status_code == 404
