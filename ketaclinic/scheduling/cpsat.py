@@ -437,6 +437,38 @@ def _score(instance: Instance, plan: Plan) -> int:
     return plan.objective - instance.move_penalty * plan.moved
 
 
+def _keep_bookings(
+    instance: Instance,
+    slots: dict[str, CourseSlots],
+    cap: npt.NDArray[np.int32],
+    start: Plan,
+    cache: dict[tuple[object, ...], int],
+    seconds: float,
+    work: float,
+    o: Options,
+) -> tuple[Plan, float] | None:
+    """Re-planning with every booking on its booked day: the day model restricted so (not a
+    relaxation any more, so its bound is not used), realised day by day, then newcomers the
+    packing lost re-packed around the kept bookings. None if that day model has no solution."""
+    t0 = time.perf_counter()
+    dm = build_day_model(instance, slots, cap, cache=cache)
+    for _, _, lit in dm.keep:
+        dm.model.add(lit == 1)
+    dm.model.maximize(dm.weight)
+    _hint_plan(instance, dm, start)
+    got = _phase1(instance, dm, seconds * 0.6, work, o)
+    if got.chosen is None:
+        return None
+    left = seconds - (time.perf_counter() - t0)
+    realised = _realise(instance, slots, cap, got.chosen, left * 0.5, o)
+    if realised is None:
+        return None
+    left = seconds - (time.perf_counter() - t0)
+    assignments = insert_lost(instance, slots, cap, realised[0], got.chosen, left, o.workers, pin_booked=True)
+    plan = make_plan(instance, "cpsat", _fill(instance, slots, assignments), status="feasible", bound=0, seconds=0.0)
+    return plan, got.work
+
+
 def solve_cpsat(instance: Instance, opts: Options | None = None) -> Plan:
     o = opts or Options()
     t0 = time.perf_counter()
@@ -459,28 +491,44 @@ def solve_cpsat(instance: Instance, opts: Options | None = None) -> Plan:
     candidates = [greedy, ordered]
     start = max(candidates, key=lambda p: _score(instance, p))
     cache: dict[tuple[object, ...], int] = {}
-    dm = _day_model(instance, slots, cap, start, cache)
-    first = _phase1(instance, dm, (left() - reserve) * 0.7, work, o)
-    if first.infeasible:
-        return make_plan(instance, "cpsat", [], status="infeasible", bound=0, seconds=time.perf_counter() - t0)
-    work -= first.work
-    chosen = first.chosen
-    log.info("relaxation: %s courses, bound %s (%.1fs, work %.2f)", None if chosen is None else len(chosen),
-             first.bound, time.perf_counter() - t0, first.work)
     trivial = trivial_bound(instance)
-    # The day model's objective is weight - penalty x moves; every move costs at most the penalty.
-    score_bound = trivial if first.bound is None else min(trivial, first.bound)
-    bound = trivial if first.bound is None else min(trivial, first.bound + instance.move_penalty * len(dm.keep))
     required = {f.course for f in instance.fixed} | {b.course for b in instance.booked}
+    kept_route = False
     if replan:
-        # Keep every booking as first-fit did and add newcomers around them, re-packing days
-        # without moving a kept booking.
-        kept = insert_lost(instance, slots, cap, list(start.assignments), chosen or {}, min(left() * 0.2, 6.0),
-                           o.workers, wanted=[c.id for c in instance.courses], repacks=4, pin_booked=True)
-        plan = make_plan(instance, "cpsat", _fill(instance, slots, kept), status=start.status, bound=0, seconds=0.0)
+        # Moving a booking costs as much as a newcomer is worth, so plan newcomers around the
+        # bookings first; the day model with moves below is the fallback when that fails.
+        kept = _keep_bookings(instance, slots, cap, start, cache, left() * 0.6, work, o)
+        if kept is not None:
+            plan, spent = kept
+            work -= spent
+            log.info("bookings kept, day plan for newcomers: %d courses, %d moved (%.1fs)", plan.objective,
+                     plan.moved, time.perf_counter() - t0)
+            if required.issubset({a.course for a in plan.assignments}):
+                candidates.append(plan)
+                kept_route = True
+        # First-fit's plan with newcomers re-packed around its bookings.
+        inserted = insert_lost(instance, slots, cap, list(start.assignments), {}, min(left() * 0.2, 6.0),
+                               o.workers, wanted=[c.id for c in instance.courses], repacks=4, pin_booked=True)
+        plan = make_plan(instance, "cpsat", _fill(instance, slots, inserted), status=start.status, bound=0,
+                         seconds=0.0)
         log.info("bookings kept, newcomers inserted: %d courses, %d moved", plan.objective, plan.moved)
         if required.issubset({a.course for a in plan.assignments}):
             candidates.append(plan)
+    dm = _day_model(instance, slots, cap, start, cache)
+    chosen: dict[str, list[int]] | None = None
+    bound = score_bound = trivial
+    if not kept_route:
+        first = _phase1(instance, dm, (left() - reserve) * 0.7, work, o)
+        if first.infeasible:
+            return make_plan(instance, "cpsat", [], status="infeasible", bound=0, seconds=time.perf_counter() - t0)
+        work -= first.work
+        chosen = first.chosen
+        log.info("relaxation: %s courses, bound %s (%.1fs, work %.2f)", None if chosen is None else len(chosen),
+                 first.bound, time.perf_counter() - t0, first.work)
+        if first.bound is not None:
+            # The day model's objective is weight - penalty x moves; every move costs at most the penalty.
+            score_bound = min(trivial, first.bound)
+            bound = min(trivial, first.bound + instance.move_penalty * len(dm.keep))
     # Realise the day plan. Days that could not take their load get logic-based Benders cuts
     # (valid, so the bound stays a bound) and the day model is asked again, from the best plan.
     rounds = 0
