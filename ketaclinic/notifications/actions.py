@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Perm, require_perm
@@ -78,19 +79,19 @@ def do_update_message_preference(acting_user: User, patient: Patient, *, channel
     if patient.user_id != acting_user.pk:
         require_perm(acting_user, patient.clinic, Perm.VIEW_PATIENTS)
     if channel not in ChannelChoice.values:
-        raise ValueError("Choose email, text message, or both.")
+        raise ValueError(_("Choose email, text message, or both."))
     if channel in (ChannelChoice.SMS, ChannelChoice.BOTH) and not patient.phone:
-        raise ValueError("We do not have a mobile phone number for you. Please call the clinic to add one.")
+        raise ValueError(_("We do not have a mobile phone number for you. Please call the clinic to add one."))
     if channel in (ChannelChoice.EMAIL, ChannelChoice.BOTH) and not patient.email:
-        raise ValueError("We do not have an email address for you. Please call the clinic to add one.")
+        raise ValueError(_("We do not have an email address for you. Please call the clinic to add one."))
     if language not in ("en", "es"):
-        raise ValueError("Choose English or Spanish.")
+        raise ValueError(_("Choose English or Spanish."))
     now = now or timezone.now()
     if language != patient.preferred_language:
         from ketaclinic.patients.actions import do_set_preferred_language
 
         do_set_preferred_language(acting_user, patient, language)
-    pref, _ = MessagePreference.objects.update_or_create(
+    pref, _created = MessagePreference.objects.update_or_create(
         patient=patient, defaults={"channel": channel, "quiet_start": quiet_start, "quiet_end": quiet_end,
                                    "language": language, "updated_at": now, "updated_by": acting_user})
     record_event(acting_user, "MESSAGE_PREFERENCE_CHANGED", patient=patient, obj=pref, at=now,

@@ -9,6 +9,8 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ketaclinic.accounts.roles import Perm, staff_clinic_ids
@@ -32,14 +34,16 @@ def preferences(request: HttpRequest) -> HttpResponse:
     current = actions.preference_for(patient)
     form = PreferenceForm(request.POST or None, initial={
         "channel": current.channel, "quiet_start": current.quiet_start, "quiet_end": current.quiet_end,
-        "language": current.language})
+        "language": patient.preferred_language})
     if request.method == "POST" and form.is_valid():
         try:
             actions.do_update_message_preference(request.user, patient, **form.cleaned_data)  # type: ignore[arg-type]
         except ValueError as exc:
             form.add_error("channel", str(exc))
         else:
-            messages.success(request, "Saved. New reminders will use these settings.")
+            request.session["lang"] = form.cleaned_data["language"]  # the portal follows at once
+            with translation.override(form.cleaned_data["language"]):
+                messages.success(request, _("Saved. New reminders will use these settings."))
             return redirect("notifications:preferences")
     return render(request, "notifications/preferences.html", {"form": form, "patient": patient,
                                                               "clinic": patient.clinic})

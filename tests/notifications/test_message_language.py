@@ -79,3 +79,26 @@ def test_choosing_spanish_in_message_settings_changes_the_patients_language(logi
     row = queue_patient_message(patient=patient, kind="guide.sleep", due_at=datetime(2027, 3, 10, 15, tzinfo=UTC),
                                 dedupe_key="after-settings", values={"link": "https://x.example/"})
     assert row.language == "es" and row.subject == "Su sueño durante el tratamiento"
+
+
+def test_the_message_settings_page_is_in_the_patients_language(login: Any, patient: Any) -> None:
+    import re
+    from html import unescape
+
+    from ketaclinic.guide.content import readability
+
+    _spanish(patient)
+    client = login(patient.user)
+    url = reverse("notifications:preferences")
+    html = client.get(url).content.decode()
+    main = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html.split('<main id="main"', 1)[1].split(">", 1)[1]
+                                                .split("</main>", 1)[0]))).strip()
+    for spanish in ("Cómo nos comunicamos con usted", "¿Cómo quiere recibir los recordatorios?",
+                    "Solo correo electrónico", "Guardar"):
+        assert spanish in main, spanish
+    assert "reminders" not in main and "Save" not in main
+    assert readability("Cómo nos comunicamos con usted", main, "es").passes
+    # An error is shown in Spanish and what was typed is kept.
+    response = client.post(url, {"channel": "sms", "quiet_start": "22:00", "quiet_end": "07:00", "language": "es"})
+    assert "No tenemos un número de celular suyo" in response.content.decode()
+    assert 'value="22:00"' in response.content.decode()
