@@ -76,3 +76,34 @@ def test_staff_filling_for_a_spanish_speaking_patient_keep_english(login: Any, s
                                                                    front_desk: Any) -> None:
     body = login(front_desk).get(reverse("screening:intake_for", args=[spanish_patient.pk])).content.decode()
     assert "Emergency contact" in body and "Contacto de emergencia" not in body
+
+
+def test_the_questionnaires_use_the_validated_spanish_wording(login: Any, spanish_patient: Any) -> None:
+    from ketaclinic.outcomes.instrument_text import SPANISH
+
+    client = login(spanish_patient.user)
+    intake = client.get(reverse("screening:intake")).content.decode()
+    assert SPANISH["phq9"].name in intake and SPANISH["gad7"].name in intake
+    for code in ("phq9", "gad7", "pcl5", "pain_nrs"):
+        body = client.get(reverse("screening:measure", args=[spanish_patient.pk, code])).content.decode()
+        text = SPANISH[code]
+        assert text.instructions in body, code
+        assert all(item in body for item in text.items), code
+        assert all(label in body for _, label in text.options), code
+    phq9 = client.get(reverse("screening:measure", args=[spanish_patient.pk, "phq9"])).content.decode()
+    assert "Poco interés o placer en hacer cosas" in phq9 and "Ningún día" in phq9
+    assert "Little interest or pleasure" not in phq9
+
+
+def test_a_spanish_phq9_scores_the_same_and_answers_item_9_in_spanish(login: Any, spanish_patient: Any) -> None:
+    url = reverse("screening:measure", args=[spanish_patient.pk, "phq9"])
+    client = login(spanish_patient.user)
+    partial = client.post(url, {f"item{i}": "1" for i in range(8)})
+    assert partial.status_code == 400 and "Pregunta 9: por favor, conteste todas las preguntas." in \
+        partial.content.decode()
+    response = client.post(url, {**{f"item{i}": "1" for i in range(8)}, "item8": "2"})
+    body = response.content.decode()
+    assert response.status_code == 200 and "Gracias. Sus respuestas están guardadas." in body
+    assert "Línea de Prevención del Suicidio y Crisis" in body and "988" in body
+    measure = spanish_patient.screening_measures.get()
+    assert measure.total == 10 and "suicidal_ideation" in measure.flags

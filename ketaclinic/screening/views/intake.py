@@ -15,10 +15,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import retarget
 
+from ketaclinic.outcomes.instrument_text import wording
 from ketaclinic.patients.actions import record_chart_view
 from ketaclinic.patients.models import Patient
 from ketaclinic.protocol.errors import InputError
@@ -77,7 +79,9 @@ def _measures_context(patient: Patient) -> list[dict[str, Any]]:
     latest: dict[str, ScreeningMeasure] = {}
     for m in ScreeningMeasure.objects.filter(patient=patient).order_by("-taken_at", "-id"):
         latest.setdefault(m.instrument, m)
-    return [{"code": code, "name": INSTRUMENTS[code].name, "latest": latest.get(code)} for code in MEASURE_INSTRUMENTS]
+    language = get_language() or "en"
+    return [{"code": code, "name": wording(code, language).name, "latest": latest.get(code)}
+            for code in MEASURE_INSTRUMENTS]
 
 
 def _page(request: HttpRequest, patient: Patient, on_behalf: bool, *, status: int = 200,
@@ -300,9 +304,12 @@ def measure(request: HttpRequest, patient_id: int, instrument: str) -> HttpRespo
             index = int(exc.field[8:-1]) + 1 if exc.field.startswith("answers[") else None
             error = (_("Question %(number)s: %(problem)s.") % {"number": index, "problem": exc.message}
                      if index else exc.message)
-    items = [{"n": i + 1, "text": text, "answer": answers[i] if i < len(answers) else None}
-             for i, text in enumerate(inst.items)]
+    # The patient reads the instrument in their language (the validated Spanish where there is one);
+    # scoring reads only the numbers, so it never changes with the language.
+    text = wording(instrument, get_language() or "en")
+    items = [{"n": i + 1, "text": item, "answer": answers[i] if i < len(answers) else None}
+             for i, item in enumerate(text.items)]
     return render(request, "screening/measure.html", {
-        "patient": patient, "on_behalf": on_behalf, "inst": inst, "items": items, "error": error, "saved": saved,
-        "base_url": intake_url(patient, on_behalf),
+        "patient": patient, "on_behalf": on_behalf, "inst": inst, "text": text, "items": items, "error": error,
+        "saved": saved, "base_url": intake_url(patient, on_behalf),
     }, status=400 if error else 200)
