@@ -50,6 +50,7 @@ class Timetable:
         for cid, items in by_course.items():
             for k, a in enumerate(sorted(items, key=lambda a: a.start), start=1):
                 self._put((cid, k), a.start)
+        self.refused: set[tuple[object, ...]] = set()  # re-packs that failed, by the day's exact state
         # Visits that a re-pack must not move: kept bookings (a move costs the move penalty).
         self.pinned = {(b.course, b.visit) for b in instance.booked
                        if pin_booked and self.start.get((b.course, b.visit)) == b.start}
@@ -125,28 +126,34 @@ class Timetable:
             else:
                 allowed = [d for d in slots.days if days[-1] < d < first + course.window_days
                            and sum(1 for e in days if e > d - 7) < course.max_per_7_days]
-                want = planned[k - 1] if len(planned) >= k else None
-                candidates = sorted(allowed, key=lambda d: (d != want, d))
-            done = False
+                candidates = sorted(allowed)
+            want = planned[k - 1] if len(planned) >= k else None
+            doms: dict[int, tuple[int, ...]] = {}
             for d in candidates:
                 hi = 1 << 40
-                if len(planned) > k and d == planned[k - 1]:
+                if d == want and len(planned) > k:
                     later = slots.starts.get(planned[k], [])
                     hi = later[-1] - g if later else -1
                 dom = tuple(s for s in slots.starts.get(d, ()) if lo <= s <= hi)
-                if not dom:
+                if dom:
+                    doms[d] = dom
+            # The planned day (as is, then re-packed), then any other day as is, then re-packed.
+            tries = [(d, False) for d in doms if d == want] + [(d, True) for d in doms if d == want]
+            tries += [(d, False) for d in doms if d != want] + [(d, True) for d in doms if d != want]
+            done = False
+            for d, repack in tries:
+                if not repack:
+                    spot = next((s for s in doms[d] if self.fits(course, s)), None)
+                    if spot is not None:
+                        undo.append((key, None))
+                        self._put(key, spot)
+                        done = True
+                        break
                     continue
-                spot = next((s for s in dom if self.fits(course, s)), None)
-                if spot is not None:
-                    undo.append((key, None))
-                    self._put(key, spot)
-                    done = True
-                    break
                 left = deadline - time.perf_counter()
                 if d in self.locked_days or left < 0.05 or budget[0] <= 0:
                     continue
-                budget[0] -= 1
-                if self._repack(d, key, dom, left, workers, undo):
+                if self._repack(d, key, doms[d], left, workers, undo, budget):
                     done = True
                     break
             if not done:
@@ -156,8 +163,9 @@ class Timetable:
         return True
 
     def _repack(self, day: int, new: Key, dom: tuple[int, ...], seconds: float, workers: int,
-                undo: list[tuple[Key, int | None]]) -> bool:
-        """Pack `day` again with every visit on it plus `new`, all required."""
+                undo: list[tuple[Key, int | None]], budget: list[int]) -> bool:
+        """Pack `day` again with every visit on it plus `new`, all required. A solve spends one
+        of `budget`; a day already refused in exactly this state is refused without one."""
         keys = sorted(self.on_day[day])
         if len({cid for cid, _ in keys} | {new[0]}) < len(keys) + 1:
             return False  # two visits of one course on a day: their mutual gap is not modelled
@@ -171,9 +179,14 @@ class Timetable:
             s = self.start[key]
             free = s < hi and lo < s + ph.total and key not in self.pinned
             items.append(Item(key, ph, self.window(key, day) if free else (s,), 1, must=True))
+        state = (day, self.courses[new[0]].phases, dom, tuple(items))
+        if state in self.refused:
+            return False
         items.append(Item(new, self.courses[new[0]].phases, dom, 1, must=True))
+        budget[0] -= 1
         got = pack(items, self.chairs, self.cap, min(seconds, 1.0), workers)
         if got is None or len(got.starts) < len(items):
+            self.refused.add(state)
             return False
         for key in keys:
             if got.starts[key] != self.start[key]:
