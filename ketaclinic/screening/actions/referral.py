@@ -124,6 +124,8 @@ def do_submit_self_referral(clinic: Clinic, *, first_name: str, last_name: str, 
     """
     now = now or timezone.now()
     email = email.strip().lower()
+    # One public submission per clinic at a time, so a double submit cannot make two charts.
+    Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
     existing = SelfReferral.objects.filter(clinic=clinic, email=email, status=SelfReferral.Status.NEW).first()
     if existing is not None:
         return existing
