@@ -8,6 +8,12 @@ are marked with gettext_noop so the portal form shows them in the patient's lang
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 
 from ketaclinic.protocol.symptoms import Onset, Severity, Symptom
@@ -46,3 +52,28 @@ ONSET_LABELS: dict[Onset, str] = {
     Onset.LATER: _("Started 2 or more days after"),
     Onset.BEFORE: _("I had this before I started treatment"),
 }
+
+
+def patient_summary(answers: list[dict[str, Any]], note: str) -> str:
+    """The patient's own report in their language (the stored message keeps English for staff).
+
+    Mirrors the stored summary: one line per symptom reported, with how bad and when it started.
+    """
+    lines = [gettext('I filled in the "How do you feel" form:')]
+    reported = [a for a in answers if int(a.get("severity") or 0) > Severity.NONE]
+    for answer in reported:
+        symptom = Symptom(answer["symptom"])
+        labels = SELF_HARM_LABELS if symptom is Symptom.SELF_HARM else SEVERITY_LABELS
+        onset = f", {gettext(ONSET_LABELS[Onset(answer['onset'])]).lower()}" if answer.get("onset") else ""
+        lines.append(f"- {gettext(SYMPTOM_LABELS[symptom])}: {gettext(labels[Severity(answer['severity'])]).lower()}"
+                     f"{onset}")
+    if not reported:
+        lines.append(gettext("- None of the listed symptoms."))
+    if note:
+        lines += ["", note]
+    return "\n".join(lines)
+
+
+def report_subject(created_at: datetime, zone: ZoneInfo) -> str:
+    """'How I feel — Jan 16' / 'Cómo me siento — 16 ene' (the stored subject keeps English)."""
+    return gettext("How I feel — %(day)s") % {"day": date_format(created_at.astimezone(zone), gettext("M j"))}

@@ -6,6 +6,7 @@ Staff pages are in staff_views.py. Every read is audited; every write goes throu
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
@@ -25,7 +26,8 @@ from ketaclinic.messaging.access import (
 )
 from ketaclinic.messaging.forms import ComposeForm, ReplyForm, SymptomForm
 from ketaclinic.messaging.hours import office_hours_for
-from ketaclinic.messaging.models import Conversation, ConversationStatus, SymptomReport
+from ketaclinic.messaging.models import Conversation, ConversationStatus, SymptomReport, Topic
+from ketaclinic.messaging.symptom_text import patient_summary, report_subject
 from ketaclinic.patients.models import Patient
 from ketaclinic.protocol.symptoms import Guidance
 
@@ -44,14 +46,23 @@ def _apply_error(form: Any, exc: actions.MessagingError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, str(exc))
 
 
+def _display_subject(conversation: Conversation, zone: ZoneInfo) -> str:
+    """A "How do you feel" report's subject in the patient's language; other subjects as written."""
+    if conversation.topic == Topic.SYMPTOMS and conversation.subject.startswith("How I feel"):
+        return report_subject(conversation.created_at, zone)
+    return conversation.subject
+
+
 @login_required
 def my_messages(request: HttpRequest) -> HttpResponse:
     """The patient's conversations, newest first, with how many replies are unread."""
     patient = require_patient(request.user)
-    conversations = (Conversation.objects.filter(patient=patient)
-                     .annotate(unread=Count("messages", filter=Q(messages__from_patient=False,
-                                                                 messages__read_at=None)))
-                     .order_by("-last_message_at")[:100])
+    conversations = list(Conversation.objects.filter(patient=patient)
+                         .annotate(unread=Count("messages", filter=Q(messages__from_patient=False,
+                                                                     messages__read_at=None)))
+                         .order_by("-last_message_at")[:100])
+    for c in conversations:
+        c.display_subject = _display_subject(c, patient.clinic.zone)  # type: ignore[attr-defined]
     record_event(request.user, "MESSAGES_LISTED", patient=patient)
     return render(request, "messaging/my_messages.html", {
         "patient": patient, "clinic": patient.clinic, "conversations": conversations,
@@ -97,9 +108,15 @@ def my_conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
             return redirect("messaging:my_conversation", conversation.pk)
     actions.do_read_conversation(request.user, conversation)  # type: ignore[arg-type]
     report = SymptomReport.objects.filter(conversation=conversation).first()
+    thread = list(conversation.messages.select_related("author").order_by("created_at", "id"))
+    if report is not None:
+        # The stored summary is English (staff read it); the patient reads their report in their language.
+        summary = next((m for m in thread if m.from_patient), None)
+        if summary is not None:
+            summary.body = patient_summary(report.answers, report.note)
     return render(request, "messaging/my_conversation.html", {
         "patient": patient, "clinic": patient.clinic, "conversation": conversation, "form": form,
-        "thread": conversation.messages.select_related("author").order_by("created_at", "id"),
+        "subject": _display_subject(conversation, patient.clinic.zone), "thread": thread,
         "report": report, "closed": conversation.status == ConversationStatus.CLOSED, **office_context(patient)})
 
 

@@ -93,6 +93,12 @@ def test_spanish_how_do_you_feel_form_and_answer_page_after_hours(login: Any, sp
     assert "Gracias. Recibimos su reporte." in page
     assert "a más tardar <strong>el miércoles 20 de enero a las 5:00 p. m.</strong> (hora de la clínica)." in page
     report = SymptomReport.objects.get()
+    with time_machine.travel(SATURDAY, tick=False):
+        own = client.get(reverse("messaging:my_conversation", args=[report.conversation_id])).content.decode()
+        listing = client.get(reverse("messaging:my_messages")).content.decode()
+    # The patient reads their own report in Spanish: subject and summary.
+    assert "<h1>Cómo me siento — 16 ene</h1>" in own and "Cómo me siento — 16 ene" in listing
+    assert "- Dolor de cabeza: leve, empezó al día siguiente" in own and "Headache" not in own
     # The stored summary the nurse reads stays in English, as the staff screens are.
     assert "Headache: mild, started the day after" in report.conversation.messages.get().body
     staff_page = login(nurse).get(reverse("messaging:conversation", args=[report.conversation_id])).content.decode()
