@@ -489,10 +489,13 @@ def do_remove_nurse_shift(acting_user: User, shift: NurseShift) -> None:
 @transaction.atomic
 def do_set_availability(acting_user: User, patient: Patient, *, weekdays: list[int], from_time: time,
                         until_time: time, course: TreatmentCourse | None = None, note: str = "",
-                        now: datetime | None = None) -> Availability:
-    """Record when a patient (and their ride) can come. Who: the patient, or staff who may view patients.
+                        escort_weekdays: list[int] | None = None, escort_from: time | None = None,
+                        escort_until: time | None = None, now: datetime | None = None) -> Availability:
+    """Record when a patient can come, and (optionally) when their ride can pick them up.
 
-    Raises ValueError for no weekdays or an empty time range. Writes: Availability, AuditEvent.
+    Who: the patient, or staff who may view patients. Ride times are all or nothing: days, from
+    and until; without them the patient's times alone apply. Raises ValueError for no weekdays
+    or an empty time range. Writes: Availability, AuditEvent.
     """
     if not has_perm(acting_user, patient.clinic, Perm.VIEW_PATIENTS) and patient.user_id != acting_user.pk:
         raise PermissionDenied("You may not change this patient's availability.")
@@ -501,14 +504,25 @@ def do_set_availability(acting_user: User, patient: Patient, *, weekdays: list[i
         raise ValueError("Pick at least one day.")
     if until_time <= from_time:
         raise ValueError("The end time must be after the start time.")
+    ride_days = sorted({d for d in (escort_weekdays or []) if 0 <= d <= 6})
+    if ride_days or escort_from is not None or escort_until is not None:
+        if not ride_days or escort_from is None or escort_until is None:
+            raise ValueError("For your ride, give the days and both times, or leave them all empty.")
+        if escort_until <= escort_from:
+            raise ValueError("The ride's end time must be after its start time.")
     row, _ = Availability.objects.update_or_create(
         patient=patient, course=course,
         defaults={"clinic": patient.clinic, "weekdays": "".join(str(d) for d in days), "from_time": from_time,
                   "until_time": until_time, "note": note[:200], "updated_at": now or timezone.now(),
-                  "updated_by": acting_user})
+                  "escort_weekdays": "".join(str(d) for d in ride_days),
+                  "escort_from": escort_from if ride_days else None,
+                  "escort_until": escort_until if ride_days else None, "updated_by": acting_user})
     record_event(acting_user, "AVAILABILITY_SET", patient=patient, obj=row,
                  details={"weekdays": days, "from": from_time.isoformat(), "until": until_time.isoformat(),
-                          "course": course.pk if course else None})
+                          "course": course.pk if course else None,
+                          "escort": ({"weekdays": ride_days, "from": escort_from.isoformat(),
+                                      "until": escort_until.isoformat()}
+                                     if ride_days and escort_from and escort_until else None)})
     return row
 
 

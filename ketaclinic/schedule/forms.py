@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from ketaclinic.accounts.models import User
 from ketaclinic.courses.models import TreatmentCourse
@@ -107,21 +108,53 @@ class ShiftForm(forms.Form):
         return data
 
 
+WEEKDAY_LABELS = (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday"))
+
+
 class AvailabilityForm(forms.Form):
+    """When the patient can come and, optionally, when their ride can pick them up (patient words)."""
+
     weekdays = forms.TypedMultipleChoiceField(
-        choices=[(i, n) for i, n in enumerate(WEEKDAY_NAMES)], coerce=int, widget=forms.CheckboxSelectMultiple,
-        label="Days you can come")
-    from_time = forms.TimeField(widget=TIME_WIDGET, label="From", help_text="The earliest you can arrive")
-    until_time = forms.TimeField(widget=TIME_WIDGET, label="Until",
-                                 help_text="When you must leave. A visit takes about 2 hours.")
-    note = forms.CharField(max_length=200, required=False, label="Anything else (optional)",
-                           help_text="For example: my ride can only come after 10 on Fridays.")
+        choices=list(enumerate(WEEKDAY_LABELS)), coerce=int, widget=forms.CheckboxSelectMultiple,
+        label=_("Days you can come"))
+    from_time = forms.TimeField(widget=TIME_WIDGET, label=_("From"), help_text=_("The earliest you can arrive"))
+    until_time = forms.TimeField(widget=TIME_WIDGET, label=_("Until"),
+                                 help_text=_("When you must leave. A visit takes about 2 hours."))
+    escort_weekdays = forms.TypedMultipleChoiceField(
+        choices=list(enumerate(WEEKDAY_LABELS)), coerce=int, widget=forms.CheckboxSelectMultiple, required=False,
+        label=_("Days your ride can pick you up (optional)"))
+    escort_from = forms.TimeField(widget=TIME_WIDGET, required=False, label=_("Ride can pick you up from"),
+                                  help_text=_("Leave the ride times empty if your ride can come any time you can."))
+    escort_until = forms.TimeField(widget=TIME_WIDGET, required=False, label=_("Ride can pick you up until"))
+    note = forms.CharField(max_length=200, required=False, label=_("Anything else (optional)"),
+                           help_text=_("For example: my ride can only come after 10 on Fridays."))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("from_time") and data.get("until_time") and data["until_time"] <= data["from_time"]:
-            self.add_error("until_time", "This must be later than the start time.")
+            self.add_error("until_time", _("This must be later than the start time."))
+        ride = [data.get("escort_weekdays"), data.get("escort_from"), data.get("escort_until")]
+        if any(ride) and not all(ride):
+            self.add_error("escort_from", _("For your ride, pick the days and both times, or leave them all empty."))
+        elif all(ride) and data["escort_until"] <= data["escort_from"]:
+            self.add_error("escort_until", _("This must be later than the start time."))
         return data
+
+
+def availability_initial(row: Any) -> dict[str, Any]:
+    """The availability form's starting values from a saved Availability (or the weekdays when none)."""
+    if row is None:
+        return {"weekdays": [0, 1, 2, 3, 4]}
+    return {"weekdays": row.weekday_list, "from_time": row.from_time, "until_time": row.until_time,
+            "note": row.note, "escort_weekdays": row.escort_weekday_list, "escort_from": row.escort_from,
+            "escort_until": row.escort_until}
+
+
+def availability_args(data: dict[str, Any]) -> dict[str, Any]:
+    """do_set_availability keyword arguments from the form's cleaned data."""
+    return {"weekdays": data["weekdays"], "from_time": data["from_time"], "until_time": data["until_time"],
+            "note": data["note"], "escort_weekdays": data.get("escort_weekdays") or [],
+            "escort_from": data.get("escort_from"), "escort_until": data.get("escort_until")}
 
 
 def week_start(day: date) -> date:

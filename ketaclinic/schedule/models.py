@@ -145,6 +145,10 @@ class Availability(models.Model):
     from_time = models.TimeField()
     until_time = models.TimeField()
     note = models.CharField(max_length=200, blank=True)
+    # The ride home (optional): when the escort can pick the patient up. A visit must END inside it.
+    escort_weekdays = models.CharField(max_length=7, blank=True, help_text="Empty: no separate ride times")
+    escort_from = models.TimeField(null=True, blank=True)
+    escort_until = models.TimeField(null=True, blank=True)
     updated_at = models.DateTimeField()
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -163,9 +167,24 @@ class Availability(models.Model):
     def weekday_list(self) -> list[int]:
         return sorted({int(ch) for ch in self.weekdays if ch.isdigit() and int(ch) <= 6})
 
+    @property
+    def escort_weekday_list(self) -> list[int]:
+        return sorted({int(ch) for ch in self.escort_weekdays if ch.isdigit() and int(ch) <= 6})
+
+    @property
+    def has_escort_times(self) -> bool:
+        return bool(self.escort_weekday_list) and self.escort_from is not None and self.escort_until is not None
+
     def describe(self) -> str:
         days = ", ".join(WEEKDAY_NAMES[d][:3] for d in self.weekday_list) or "no days"
         return f"{days} {self.from_time:%H:%M}-{self.until_time:%H:%M}"
+
+    def describe_escort(self) -> str:
+        """The ride's pick-up times, or "" when none were given."""
+        if not self.has_escort_times or self.escort_from is None or self.escort_until is None:
+            return ""
+        days = ", ".join(WEEKDAY_NAMES[d][:3] for d in self.escort_weekday_list)
+        return f"{days} {self.escort_from:%H:%M}-{self.escort_until:%H:%M}"
 
 
 class ProposalStatus(models.TextChoices):

@@ -68,10 +68,31 @@ def waiting_courses(clinic: Clinic) -> list[TreatmentCourse]:
 
 
 def _availability_json(rows: dict[tuple[int, int | None], Availability], course: TreatmentCourse) -> dict[str, Any]:
+    """The patient's times, narrowed by the ride's: the visit must END while the ride can pick up.
+
+    With a visit of L minutes, "ends between E1 and E2" is "starts between E1 - L and E2 - L",
+    so the intersection is exact in the instance format (whole visit inside from-until).
+    """
     row = rows.get((course.patient_id, course.pk)) or rows.get((course.patient_id, None))
     if row is None:
         return {}
-    return {"weekdays": row.weekday_list, "from": _hm(row.from_time), "until": _hm(row.until_time)}
+    weekdays, start, until = row.weekday_list, _minutes(row.from_time), _minutes(row.until_time)
+    if row.has_escort_times and row.escort_from is not None and row.escort_until is not None:
+        weekdays = [d for d in weekdays if d in row.escort_weekday_list]
+        start = max(start, _minutes(row.escort_from) - course.visit_minutes)
+        until = min(until, _minutes(row.escort_until))
+    if not weekdays or until - start < course.visit_minutes:
+        # Nothing fits: say so with a window too short for any visit (the course waits).
+        return {"weekdays": weekdays or row.weekday_list, "from": "00:00", "until": "00:10"}
+    return {"weekdays": weekdays, "from": _clock(start), "until": _clock(until)}
+
+
+def _minutes(value: time) -> int:
+    return value.hour * 60 + value.minute
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def build_instance(clinic: Clinic, first_day: date, last_day: date, courses: list[TreatmentCourse], *,

@@ -223,6 +223,14 @@ def availability_problem(availability: Availability | None, course: TreatmentCou
             or end.time() > availability.until_time or end.date() != local.date():
         return Problem("availability", f"{day_label(local.date())} at {local:%H:%M} is outside the times the "
                                        f"patient said they can come ({availability.describe()}).", blocking=False)
+    if availability.has_escort_times and availability.escort_from is not None \
+            and availability.escort_until is not None and (
+            end.weekday() not in availability.escort_weekday_list or end.time() < availability.escort_from
+            or end.time() > availability.escort_until):
+        # Same rule name: everywhere the patient's times are a hard rule, so is the ride.
+        return Problem("availability", f"{day_label(local.date())} at {local:%H:%M}: the ride home is not "
+                                       f"available then; the visit ends at {end:%H:%M} and the ride can pick up "
+                                       f"{availability.describe_escort()}.", blocking=False)
     return None
 
 

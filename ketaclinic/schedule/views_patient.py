@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ketaclinic.audit.log import record_event
@@ -26,7 +27,7 @@ from ketaclinic.schedule.feeds import (
     feed_url,
     render_feed,
 )
-from ketaclinic.schedule.forms import AvailabilityForm, CancelForm
+from ketaclinic.schedule.forms import AvailabilityForm, CancelForm, availability_args, availability_initial
 from ketaclinic.schedule.models import Availability, CalendarFeed, Chair, FeedKind, SlotOfferRecipient, VisitStatus
 from ketaclinic.schedule.offers import (
     OfferGone,
@@ -35,7 +36,7 @@ from ketaclinic.schedule.offers import (
     open_offers_for_patient,
     taken_offers_for_patient,
 )
-from ketaclinic.schedule.rules import day_label, free_slots
+from ketaclinic.schedule.rules import availability_for, day_label, free_slots
 
 RESCHEDULE_DAYS = 21
 
@@ -95,7 +96,9 @@ def my_reschedule_view(request: HttpRequest, visit_id: int) -> HttpResponse:
             try:
                 actions.do_move_visit(request.user, visit, None, start,  # type: ignore[arg-type]
                                       reason="Rescheduled by the patient online")
-            except (actions.RuleBroken, actions.SlotTaken, actions.TooLateToChange) as exc:
+            except actions.RuleBroken as exc:
+                error = _patient_reason(exc)
+            except (actions.SlotTaken, actions.TooLateToChange) as exc:
                 error = str(exc)
             else:
                 messages.success(request, f"Your visit is now on {day_label(start.date())} at {start:%-I:%M %p}.")
@@ -114,11 +117,23 @@ def my_reschedule_view(request: HttpRequest, visit_id: int) -> HttpResponse:
         found = free_slots(visit.course, days, chairs, moving=visit, limit_per_day=24, step_minutes=30)
         slots = {d: [s for s, _ in found[d] if s - now >= notice] for d in sorted(found)}
         slots = {d: s for d, s in slots.items() if s}
+    availability = availability_for(visit.course)
     return render(request, "schedule/my_reschedule.html", {
+        "ride": availability.describe_escort() if availability else "",
         "patient": patient, "clinic": patient.clinic, "visit": visit, "slots": slots, "error": error,
         "too_late": visit.starts_at - now < notice, "notice": _notice_hours(patient),
         "later": first + timedelta(days=RESCHEDULE_DAYS),
     }, status=400 if error else 200)
+
+
+def _patient_reason(exc: actions.RuleBroken) -> str:
+    """Why a time is not allowed, in the patient's words."""
+    for p in exc.problems:
+        if p.rule == "availability" and "ride home" in p.message:
+            return str(_("Your ride is not available then. Please pick another time."))
+        if p.rule == "availability":
+            return str(_("That time is outside the times you told us you can come. Please pick another time."))
+    return str(exc)
 
 
 @login_required
@@ -176,13 +191,11 @@ def my_availability_view(request: HttpRequest) -> HttpResponse:
     """When the patient and their ride can come; the scheduler only offers times inside it."""
     patient = own_patient(request)
     current = Availability.objects.filter(patient=patient, course__isnull=True).first()
-    initial = ({"weekdays": current.weekday_list, "from_time": current.from_time, "until_time": current.until_time,
-                "note": current.note} if current else {"weekdays": [0, 1, 2, 3, 4]})
+    initial = availability_initial(current)
     form = AvailabilityForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        actions.do_set_availability(request.user, patient, weekdays=d["weekdays"],  # type: ignore[arg-type]
-                                    from_time=d["from_time"], until_time=d["until_time"], note=d["note"])
+        actions.do_set_availability(request.user, patient, **availability_args(d))  # type: ignore[arg-type]
         messages.success(request, "Thank you. We saved the times you can come.")
         return redirect("schedule:my_visits")
     return render(request, "schedule/availability.html", {"clinic": patient.clinic, "patient": patient,

@@ -17,7 +17,7 @@ from ketaclinic.audit.log import record_event
 from ketaclinic.patients.access import get_patient_for_user
 from ketaclinic.schedule import actions
 from ketaclinic.schedule.access import get_course_for_user
-from ketaclinic.schedule.forms import AvailabilityForm
+from ketaclinic.schedule.forms import AvailabilityForm, availability_args, availability_initial
 from ketaclinic.schedule.models import Availability, Chair, OfferStatus, Proposal, SlotOffer
 from ketaclinic.schedule.offers import do_withdraw_offer
 from ketaclinic.schedule.planning import (
@@ -176,13 +176,11 @@ def availability_view(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = get_patient_for_user(request.user, patient_id)
     require_perm(request.user, patient.clinic, Perm.VIEW_PATIENTS)
     current = Availability.objects.filter(patient=patient, course__isnull=True).first()
-    initial = ({"weekdays": current.weekday_list, "from_time": current.from_time, "until_time": current.until_time,
-                "note": current.note} if current else {"weekdays": [0, 1, 2, 3, 4]})
+    initial = availability_initial(current)
     form = AvailabilityForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        actions.do_set_availability(request.user, patient, weekdays=d["weekdays"],  # type: ignore[arg-type]
-                                    from_time=d["from_time"], until_time=d["until_time"], note=d["note"])
+        actions.do_set_availability(request.user, patient, **availability_args(d))  # type: ignore[arg-type]
         messages.success(request, f"Availability saved for {patient}.")
         return redirect("schedule:waitlist")
     return render(request, "schedule/availability.html", {"clinic": patient.clinic, "patient": patient,
