@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -9,7 +11,7 @@ from typing import Any
 from django.db import transaction
 
 from ketaclinic.accounts.models import User
-from ketaclinic.audit.log import record_event
+from ketaclinic.audit.log import EventSpec, record_event, record_events
 from ketaclinic.infusions.actions.common import (
     ON_FLOOR,
     InfusionError,
@@ -47,6 +49,24 @@ def _temperature(value: Any) -> Decimal | None:
     if not TEMPERATURE_RANGE[0] <= temp <= TEMPERATURE_RANGE[1]:
         raise InfusionError("Temperature must be between 30 and 45 °C.", "temperature_c")
     return temp
+
+
+def _checked(visit: Visit, values: dict[str, int | None], *, taken: datetime, at: datetime,
+             temperature_c: Any, rass: int | None, repeat: bool, symptoms: bool,
+             phase: str | None) -> tuple[VitalsReading, Decimal | None, str]:
+    """The checks every reading passes (staff or monitor, one or a batch). Raises InfusionError."""
+    if visit.status not in ON_FLOOR:
+        raise InfusionError("Vitals can be charted only while the patient is at the clinic for this visit.")
+    if taken > at + timedelta(minutes=2):
+        raise InfusionError("The time taken cannot be in the future.", "taken_at")
+    if all(v is None for v in values.values()) and rass is None and temperature_c in (None, ""):
+        raise InfusionError("Enter at least one value.")
+    reading = _reading(values, repeat, symptoms, rass)
+    temp = _temperature(temperature_c)
+    ph = phase or phase_for(visit)
+    if ph not in Phase.values:
+        raise InfusionError(f"Unknown phase {ph!r}.", "phase")
+    return reading, temp, ph
 
 
 @transaction.atomic
@@ -88,20 +108,11 @@ def do_record_vitals(
     if source not in VitalSource.values:
         raise InfusionError(f"Unknown source {source!r}.", "source")
     lock_visit(visit)
-    if visit.status not in ON_FLOOR:
-        raise InfusionError("Vitals can be charted only while the patient is at the clinic for this visit.")
     taken = taken_at or at
-    if taken > at + timedelta(minutes=2):
-        raise InfusionError("The time taken cannot be in the future.", "taken_at")
     values = {"systolic": systolic, "diastolic": diastolic, "heart_rate": heart_rate, "spo2": spo2,
               "respiratory_rate": respiratory_rate}
-    if all(v is None for v in values.values()) and rass is None and temperature_c in (None, ""):
-        raise InfusionError("Enter at least one value.")
-    reading = _reading(values, repeat, symptoms, rass)
-    temp = _temperature(temperature_c)
-    ph = phase or phase_for(visit)
-    if ph not in Phase.values:
-        raise InfusionError(f"Unknown phase {ph!r}.", "phase")
+    reading, temp, ph = _checked(visit, values, taken=taken, at=at, temperature_c=temperature_c, rass=rass,
+                                 repeat=repeat, symptoms=symptoms, phase=phase)
 
     duplicate: VitalSign | None = VitalSign.objects.filter(
         visit=visit, source=source, entered_by=acting_user, device_id=device_id, phase=ph,
@@ -128,6 +139,117 @@ def do_record_vitals(
                           "values": {k: v for k, v in values.items() if v is not None},
                           "alerts": [f.code for f in findings]})
     return vital
+
+
+@dataclass
+class MonitorReading:
+    """One monitor message's readings for `do_record_monitor_vitals`."""
+
+    visit: Visit
+    device_id: str
+    values: dict[str, int]
+    taken_at: datetime | None = None
+
+
+def _same_reading(row: VitalSign, visit_id: int, device_id: str, phase: str, taken: datetime,
+                  values: dict[str, int | None]) -> bool:
+    """What the duplicate query of do_record_vitals matches, for a monitor reading (no temperature or RASS)."""
+    return (row.visit_id == visit_id and row.device_id == device_id and row.phase == phase
+            and abs(row.taken_at - taken) <= DUPLICATE_WINDOW and row.temperature_c is None and row.rass is None
+            and all(getattr(row, k) == v for k, v in values.items()))
+
+
+@transaction.atomic(savepoint=False)  # the caller's batch transaction; an error undoes the whole batch
+def do_record_monitor_vitals(readings: Sequence[MonitorReading], *,
+                             now: datetime | None = None) -> list[VitalSign | InfusionError]:
+    """Record many bedside-monitor readings at once: the monitor feed's batch path.
+
+    Each reading gets exactly what do_record_vitals(None, visit, source="monitor", ...) would
+    give it — the same checks, the same 90-second duplicate rule (also between readings of the
+    same batch), the same alert rules, one audit event each — but the visits are locked, the
+    duplicates looked up and the rows inserted with one query each for the whole batch.
+    Returns, in order, the stored (or earlier identical) VitalSign, or the InfusionError that
+    refused the reading; a refused reading stores nothing and does not hold back the others.
+    """
+    at = now_or(now)
+    if not readings:
+        return []
+    visit_ids = sorted({r.visit.pk for r in readings})
+    # One lock statement, in id order, so two batches never wait on each other in a circle.
+    fresh = {row["pk"]: row for row in Visit.objects.select_for_update().filter(pk__in=visit_ids).order_by("pk")
+             .values("pk", "status", "status_changed_at", "chair_id")}
+    protocols: dict[int, Any] = {}
+    checked: list[tuple[MonitorReading, VitalsReading, str, datetime, dict[str, int | None]] | InfusionError] = []
+    for item in readings:
+        visit = item.visit
+        row = fresh.get(visit.pk)
+        try:
+            if not item.device_id:
+                raise InfusionError("Only a bedside monitor (with its device id) may record without a user.")
+            if row is None:
+                raise InfusionError("Vitals can be charted only while the patient is at the clinic for this visit.")
+            visit.status, visit.status_changed_at, visit.chair_id = row["status"], row["status_changed_at"], \
+                row["chair_id"]
+            unknown = set(item.values) - set(VITAL_FIELDS)
+            if unknown:
+                raise InfusionError(f"Unknown vital {sorted(unknown)[0]!r}.")
+            values: dict[str, int | None] = {k: item.values.get(k) for k in VITAL_FIELDS}
+            taken = item.taken_at or at
+            reading, _, ph = _checked(visit, values, taken=taken, at=at, temperature_c=None, rass=None,
+                                      repeat=False, symptoms=False, phase=None)
+            checked.append((item, reading, ph, taken, values))
+        except InfusionError as exc:
+            checked.append(exc)
+
+    ok = [c for c in checked if not isinstance(c, InfusionError)]
+    earlier: list[VitalSign] = []
+    if ok:
+        # Every reading of these visits within 90 s of the batch's time span, through the
+        # (visit, taken_at) index; the rest of the double-submit match is checked here. A visit
+        # has at most a few hundred readings, so even a batch spanning hours stays small.
+        first = min(taken for *_, taken, _ in ok) - DUPLICATE_WINDOW
+        last = max(taken for *_, taken, _ in ok) + DUPLICATE_WINDOW
+        earlier = [v for v in VitalSign.objects.filter(visit_id__in=visit_ids, taken_at__gte=first,
+                                                       taken_at__lte=last).order_by("taken_at", "id")
+                   if v.source == VitalSource.MONITOR and v.entered_by_id is None and v.amends_id is None]
+    results: list[VitalSign | InfusionError] = []
+    new_rows: list[tuple[VitalSign, MonitorReading, str, dict[str, int | None], Any]] = []
+    for entry in checked:
+        if isinstance(entry, InfusionError):
+            results.append(entry)
+            continue
+        item, reading, ph, taken, values = entry
+        visit = item.visit
+        same = next((v for v in earlier if _same_reading(v, visit.pk, item.device_id, ph, taken, values)), None)
+        if same is not None:
+            results.append(same)
+            continue
+        vital = VitalSign(
+            clinic=visit.clinic, visit=visit, taken_at=taken, phase=ph, source=VitalSource.MONITOR,
+            device_id=item.device_id, created_at=at, **values,
+        )
+        if visit.clinic_id not in protocols:
+            protocols[visit.clinic_id] = visit.clinic.protocol()
+        findings = assess_vitals(reading, ph, protocols[visit.clinic_id])
+        earlier.append(vital)  # a later identical reading in this batch is a re-send of this one
+        new_rows.append((vital, item, ph, values, findings))
+        results.append(vital)
+    if not new_rows:
+        return results
+    VitalSign.objects.bulk_create([v for v, *_ in new_rows])
+    VitalAlert.objects.bulk_create([
+        VitalAlert(clinic=vital.clinic, visit=item.visit, vital_sign=vital, vital=f.vital, code=f.code,
+                   severity=f.severity, message=f.message, suggested_action=f.action, raised_at=at)
+        for vital, item, _, _, findings in new_rows for f in findings
+    ])
+    record_events([
+        EventSpec(None, "VITALS_RECORDED", clinic=item.visit.clinic, patient=item.visit.patient, obj=vital, at=at,
+                  details={"visit": item.visit.pk, "phase": ph, "source": VitalSource.MONITOR,
+                           "device": item.device_id, "values": {k: v for k, v in values.items() if v is not None},
+                           "alerts": [f.code for f in findings]})
+        for vital, item, ph, values, findings in new_rows
+    ])
+    return results
 
 
 @transaction.atomic

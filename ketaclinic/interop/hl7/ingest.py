@@ -1,15 +1,22 @@
 """Storing monitor messages: runs in the listener's database thread, never on the event loop.
 
-For each message, in one savepoint of the batch transaction:
+A batch is every message that arrived (on any connection) while the previous batch was being
+stored. For each message:
 1. decode the bytes (MSH-18 charset; UTF-8 when absent) — undecodable → AR, kept in the inbox;
-2. read MSH; a control id (MSH-10) already stored for this sender → answer as before, store nothing;
+2. read MSH; a control id (MSH-10) already stored for this sender, or earlier in the same
+   batch → answer as before, store nothing;
 3. parse the ORU^R01 — unusable → AR/AE, kept;
 4. find the chair whose monitor id matches, and the visit in that chair now (in chair, infusing,
    recovering) — none → AE, kept for review;
-5. record the vitals through infusions' do_record_vitals (source "monitor", same alert rules) —
-   an implausible value → AE, kept; else AA and the message is kept, linked to the visit.
-The batch commits once; if the commit fails every message is answered AE (resend), and the
-monitor's re-send is then stored once thanks to step 2 and the unique constraint.
+5. record the vitals through infusions' batch monitor path (source "monitor", the same checks,
+   double-submit rule and alert rules as do_record_vitals, one audit event each) — an
+   implausible value → AE, kept; else AA and the message is kept, linked to the visit.
+Lookups, the visit locks, the vitals, alerts, audit events and inbox rows are one query each
+per batch, in one transaction with one audit-chain lock; ACKs go out only after the commit.
+If the database refuses the batch (another listener stored a control id first, a lost
+connection), it is done again message by message, each in its own savepoint, so one bad
+message cannot hold back the others; if even that fails every message is answered AE (resend),
+and the re-send is then stored once thanks to step 2 and the unique constraint.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import DatabaseError, IntegrityError, transaction
@@ -70,28 +77,22 @@ class Seen:
     received_at: datetime
 
 
-class Batch:
-    """What one batch looks up once instead of once per message (one transaction, milliseconds old)."""
+@dataclass
+class Work:
+    """One message on its way through a batch."""
 
-    def __init__(self, clinic_id: int, headers: list[Header], *, careful: bool = False) -> None:
-        self.careful = careful
-        self.pending: list[MonitorMessage] = []
-        self.chairs = {c.monitor_device_id: c for c in Chair.objects.filter(clinic_id=clinic_id, active=True)
-                       .exclude(monitor_device_id="")}
-        self._visits: dict[int, Visit | None] = {}
-        ids = {h.control_id for h in headers if h.control_id}
-        self.seen: dict[tuple[str, str], Seen] = {
-            (m.sending_app, m.control_id): Seen(m.ack_code, m.reason, m.received_at)
-            for m in MonitorMessage.objects.filter(clinic_id=clinic_id, control_id__in=ids)
-            .only("sending_app", "control_id", "ack_code", "reason", "received_at")
-        } if ids else {}
-
-    def visit_in(self, chair: Chair) -> Visit | None:
-        if chair.pk not in self._visits:
-            self._visits[chair.pk] = (Visit.objects.select_related("patient", "course")
-                                      .filter(chair=chair, status__in=IN_CHAIR_STATUSES)
-                                      .order_by("-starts_at").first())
-        return self._visits[chair.pk]
+    item: Incoming
+    text: str
+    header: Header | None = None
+    key: tuple[str, str] = ("", "")
+    result: Result | None = None
+    duplicate_ack: tuple[str, str] | None = None  # (code, text) when it repeats a stored message
+    duplicate_of: Work | None = None  # an earlier message of this batch with the same control id
+    device_id: str = ""
+    readings: dict[str, int] = field(default_factory=dict)
+    taken_at: datetime | None = None
+    chair: Chair | None = None
+    visit: Visit | None = None
 
 
 class Processor:
@@ -100,7 +101,6 @@ class Processor:
     def __init__(self, clinic_id: int) -> None:
         self.clinic_id = clinic_id
         self._clinic: Clinic | None = None
-        self._protocol_key: object = None
 
     @property
     def clinic(self) -> Clinic:
@@ -108,82 +108,160 @@ class Processor:
             self._clinic = Clinic.objects.get(pk=self.clinic_id)
         return self._clinic
 
-    def _refresh_protocol(self) -> None:
-        """Build the clinic's protocol once per protocol version, not once per reading.
-
-        The vitals action asks `visit.clinic.protocol()`; every visit this listener files gets
-        this Clinic instance, whose `protocol` answers from the memo until a new version is saved
-        (checked once per batch).
-        """
-        clinic = self.clinic
-        version = clinic.protocol_versions.order_by("-number").values_list("pk", flat=True).first()
-        if version != self._protocol_key or "protocol" not in clinic.__dict__:
-            built = type(clinic).protocol(clinic)
-            clinic.__dict__["protocol"] = lambda: built
-            self._protocol_key = version
-
     def __call__(self, items: Sequence[Incoming]) -> list[str]:
-        """ACKs for a batch, in order. Fast path: one transaction, inbox rows inserted together.
-        If the database refuses anything, the batch is done again message by message, each in its
-        own savepoint, so one bad message cannot hold back the others."""
+        """ACKs for a batch, in order; every message stored (or refused) before this returns."""
         try:
-            return self._run_batch(items, careful=False)
+            with transaction.atomic():
+                return self._run(items, careful=False)
         except DatabaseError:
             log.warning("MLLP batch of %d failed; retrying message by message", len(items), exc_info=True)
         try:
-            return self._run_batch(items, careful=True)
+            with transaction.atomic():
+                return [self._one_alone(item) for item in items]
         except DatabaseError:
             log.exception("MLLP batch of %d could not be committed", len(items))
             self._clinic = None
             return [build_ack(_header_or_none(item.raw), "AE", "Temporary error storing the message; please send "
                               "it again.", now=timezone.now(), ack_id=_ack_id()) for item in items]
 
-    def _run_batch(self, items: Sequence[Incoming], *, careful: bool) -> list[str]:
-        with transaction.atomic():
-            self._refresh_protocol()
-            headers = [h for h in (_header_or_none(item.raw) for item in items) if h is not None]
-            batch = Batch(self.clinic_id, headers, careful=careful)
-            acks = [self.process_one(item, batch) for item in items]
-            if batch.pending:
-                MonitorMessage.objects.bulk_create(batch.pending)
-        return acks
-
-    def process_one(self, item: Incoming, batch: Batch) -> str:
-        now = item.received_at
-        header: Header | None = None
-        text = item.raw.decode("utf-8", "replace")
-        try:
-            text = decode(item.raw)
-            header = read_header(text)
-            seen = batch.seen.get((header.sending_app, header.control_id))
-            if seen is not None:
-                return self._ack(header, seen.ack_code, f"Duplicate of message received "
-                                 f"{seen.received_at:%Y-%m-%d %H:%M:%S} UTC: {seen.reason or 'stored'}", now)
-            if batch.careful:
-                with transaction.atomic():  # this message's vitals and inbox row stand or fall together
-                    result, message_kwargs = self._store_vitals(text, now, batch)
-                    self._keep(header, text, item, result, now, batch, **message_kwargs)
-            else:
-                result, message_kwargs = self._store_vitals(text, now, batch)
-                self._keep(header, text, item, result, now, batch, **message_kwargs)
-            return self._ack(header, result.code, result.reason, now)
-        except MessageError as exc:
-            if header is None:
-                header = _header_or_none(item.raw)
-            result = Result(exc.code, exc.reason, InboxStatus.REJECTED if exc.code == "AR" else InboxStatus.ERROR)
-        except IntegrityError:
-            # Another listener process stored the same control id between our check and our insert.
-            existing = self._existing(header) if header is not None else None
-            return self._ack(header, existing.ack_code if existing else "AA", "Duplicate message", now)
-        if not batch.careful:
-            self._keep(header, text, item, result, now, batch)
-            return self._ack(header, result.code, result.reason, now)
+    def _one_alone(self, item: Incoming) -> str:
+        """One message in its own savepoint: its vitals and its inbox row stand or fall together."""
         try:
             with transaction.atomic():
-                self._keep(header, text, item, result, now, batch)
+                return self._run([item], careful=True)[0]
         except IntegrityError:
-            return self._ack(header, result.code, "Duplicate message: " + result.reason, now)
-        return self._ack(header, result.code, result.reason, now)
+            # Another listener process stored the same control id between our check and our insert.
+            header = _header_or_none(item.raw)
+            existing = self._existing(header) if header is not None else None
+            if existing is None:
+                return build_ack(header, "AE", "Temporary error storing the message; please send it again.",
+                                 now=timezone.now(), ack_id=_ack_id(), facility=self.clinic.slug)
+            return self._ack(header, existing.ack_code, "Duplicate message", item.received_at)
+
+    def _run(self, items: Sequence[Incoming], *, careful: bool) -> list[str]:
+        clinic = self.clinic
+        works = [self._read(item) for item in items]
+        known = self._stored(works)
+        first_of: dict[tuple[str, str], Work] = {}
+        for work in works:
+            if work.key in known:
+                seen = known[work.key]
+                work.duplicate_ack = (seen.ack_code, f"Duplicate of message received "
+                                      f"{seen.received_at:%Y-%m-%d %H:%M:%S} UTC: {seen.reason or 'stored'}")
+            elif work.key in first_of:
+                work.duplicate_of = first_of[work.key]
+            else:
+                first_of[work.key] = work
+        fresh = [w for w in works if w.duplicate_ack is None and w.duplicate_of is None]
+        self._parse(fresh, clinic)
+        self._store_vitals([w for w in fresh if w.result is None], clinic)
+        messages = [self._message(w) for w in fresh]
+        if careful:
+            for message in messages:
+                message.save(force_insert=True)
+        elif messages:
+            MonitorMessage.objects.bulk_create(messages)
+        return [self._answer(w) for w in works]
+
+    def _read(self, item: Incoming) -> Work:
+        """Steps 1–2 for one message: the text, its header and the key it is stored under."""
+        work = Work(item, item.raw.decode("utf-8", "replace"))
+        try:
+            work.text = decode(item.raw)
+            work.header = read_header(work.text)
+        except MessageError as exc:
+            work.result = _refused(exc)
+            work.header = work.header or _header_or_none(item.raw)
+        header = work.header
+        work.key = ((header.sending_app if header else ""),
+                    (header.control_id if header else "") or fallback_control_id(work.text))
+        return work
+
+    def _stored(self, works: list[Work]) -> dict[tuple[str, str], Seen]:
+        ids = {w.key[1] for w in works}
+        return {
+            (m.sending_app, m.control_id): Seen(m.ack_code, m.reason, m.received_at)
+            for m in MonitorMessage.objects.filter(clinic_id=self.clinic_id, control_id__in=ids)
+            .only("sending_app", "control_id", "ack_code", "reason", "received_at")
+        } if ids else {}
+
+    def _parse(self, works: list[Work], clinic: Clinic) -> None:
+        """Steps 3–4: parse, then find each monitor's chair and the visit in it (one query each)."""
+        chairs: dict[str, Chair] | None = None
+        for work in works:
+            if work.result is not None:
+                continue
+            try:
+                oru = parse_oru(work.text, clinic.zone)
+            except MessageError as exc:
+                work.result = _refused(exc)
+                continue
+            work.device_id, work.readings, work.taken_at = oru.device_id, oru.readings, oru.taken_at
+            if not oru.device_id:
+                work.result = Result("AE", "No monitor id in the message (OBX-18 or PV1-3).", InboxStatus.ERROR)
+                continue
+            if chairs is None:
+                chairs = {c.monitor_device_id: c for c in Chair.objects.filter(clinic_id=self.clinic_id, active=True)
+                          .exclude(monitor_device_id="")}
+            work.chair = chairs.get(oru.device_id)
+            if work.chair is None:
+                work.result = Result("AE", f"Unknown monitor {oru.device_id!r}: no chair has this monitor id.",
+                                     InboxStatus.ERROR)
+        chair_ids = {w.chair.pk for w in works if w.result is None and w.chair is not None}
+        visits: dict[int, Visit] = {}
+        if chair_ids:
+            for visit in (Visit.objects.select_related("patient")
+                          .filter(chair_id__in=chair_ids, status__in=IN_CHAIR_STATUSES).order_by("-starts_at")):
+                visits.setdefault(visit.chair_id, visit)  # type: ignore[arg-type]
+        for work in works:
+            if work.result is not None or work.chair is None:
+                continue
+            work.visit = visits.get(work.chair.pk)
+            if work.visit is None:
+                work.result = Result("AE", f"No patient is in {work.chair.name} now.", InboxStatus.ERROR)
+            elif not work.readings:
+                work.result = Result("AE", "No blood pressure, heart rate, SpO2 or breathing rate in the message.",
+                                     InboxStatus.ERROR)
+            else:
+                work.visit.clinic = clinic  # one Clinic instance for the batch: no query per visit
+
+    def _store_vitals(self, works: list[Work], clinic: Clinic) -> None:
+        """Step 5 for every message still standing, in one call to the vitals batch action."""
+        from ketaclinic.infusions.actions.vitals import MonitorReading, do_record_monitor_vitals
+
+        if not works:
+            return
+        now = max(w.item.received_at for w in works)
+        outcomes = do_record_monitor_vitals(
+            [MonitorReading(w.visit, w.device_id, w.readings, w.taken_at) for w in works if w.visit is not None],
+            now=now)
+        for work, outcome in zip(works, outcomes, strict=True):
+            assert work.chair is not None  # noqa: S101 - set for every message that reached this step
+            if isinstance(outcome, Exception):
+                work.result = Result("AE", str(outcome), InboxStatus.ERROR)
+            else:
+                work.result = Result("AA", f"Stored for {work.chair.name}.", InboxStatus.ACCEPTED)
+
+    def _message(self, work: Work) -> MonitorMessage:
+        assert work.result is not None  # noqa: S101 - every fresh message has a result by now
+        return MonitorMessage(
+            clinic_id=self.clinic_id, control_id=work.key[1], sending_app=work.key[0],
+            raw=work.text.replace("\x00", "\ufffd")[:100_000], status=work.result.status,
+            ack_code=work.result.code, reason=work.result.reason[:300], peer=work.item.peer[:100],
+            received_at=work.item.received_at, device_id=work.device_id, readings=work.readings, visit=work.visit)
+
+    def _answer(self, work: Work) -> str:
+        now = work.item.received_at
+        if work.duplicate_ack is not None:
+            return self._ack(work.header, *work.duplicate_ack, now)
+        if work.duplicate_of is not None:
+            first = work.duplicate_of
+            assert first.result is not None  # noqa: S101
+            return self._ack(work.header, first.result.code, f"Duplicate of message received "
+                             f"{first.item.received_at:%Y-%m-%d %H:%M:%S} UTC: {first.result.reason or 'stored'}",
+                             now)
+        assert work.result is not None  # noqa: S101
+        return self._ack(work.header, work.result.code, work.result.reason, now)
 
     def _existing(self, header: Header) -> MonitorMessage | None:
         if not header.control_id:
@@ -192,54 +270,12 @@ class Processor:
                                               control_id=header.control_id)
                 .only("ack_code", "reason", "received_at").first())
 
-    def _store_vitals(self, text: str, now: datetime, batch: Batch) -> tuple[Result, dict[str, object]]:
-        from ketaclinic.infusions.actions import InfusionError, do_record_vitals
-        from ketaclinic.infusions.models import VitalSource
-
-        try:
-            oru = parse_oru(text, self.clinic.zone)
-        except MessageError as exc:
-            status = InboxStatus.REJECTED if exc.code == "AR" else InboxStatus.ERROR
-            return Result(exc.code, exc.reason, status), {}
-        info: dict[str, object] = {"device_id": oru.device_id, "readings": oru.readings}
-        if not oru.device_id:
-            return Result("AE", "No monitor id in the message (OBX-18 or PV1-3).", InboxStatus.ERROR), info
-        chair = batch.chairs.get(oru.device_id)
-        if chair is None:
-            return Result("AE", f"Unknown monitor {oru.device_id!r}: no chair has this monitor id.",
-                          InboxStatus.ERROR), info
-        visit = batch.visit_in(chair)
-        if visit is None:
-            return Result("AE", f"No patient is in {chair.name} now.", InboxStatus.ERROR), info
-        visit.clinic = self.clinic
-        info["visit"] = visit
-        if not oru.readings:
-            return Result("AE", "No blood pressure, heart rate, SpO2 or breathing rate in the message.",
-                          InboxStatus.ERROR), info
-        try:
-            # The action's own savepoint undoes a refused reading.
-            do_record_vitals(None, visit, **oru.readings, source=VitalSource.MONITOR,  # type: ignore[arg-type]
-                             device_id=oru.device_id, taken_at=oru.taken_at, now=now)
-        except InfusionError as exc:
-            return Result("AE", str(exc), InboxStatus.ERROR), info
-        return Result("AA", f"Stored for {chair.name}.", InboxStatus.ACCEPTED), info
-
-    def _keep(self, header: Header | None, text: str, item: Incoming, result: Result, now: datetime,
-              batch: Batch, **fields: object) -> None:
-        control_id = (header.control_id if header else "") or fallback_control_id(text)
-        sending_app = header.sending_app if header else ""
-        message = MonitorMessage(
-            clinic_id=self.clinic_id, control_id=control_id, sending_app=sending_app,
-            raw=text.replace("\x00", "\ufffd")[:100_000], status=result.status, ack_code=result.code,
-            reason=result.reason[:300], peer=item.peer[:100], received_at=now, **fields)
-        if batch.careful:
-            message.save(force_insert=True)
-        else:
-            batch.pending.append(message)  # inserted with the others at the end of the batch
-        batch.seen[(sending_app, control_id)] = Seen(result.code, result.reason, now)
-
     def _ack(self, header: Header | None, code: str, text: str, now: datetime) -> str:
         return build_ack(header, code, text, now=now, ack_id=_ack_id(), facility=self.clinic.slug)
+
+
+def _refused(exc: MessageError) -> Result:
+    return Result(exc.code, exc.reason, InboxStatus.REJECTED if exc.code == "AR" else InboxStatus.ERROR)
 
 
 def _ack_id() -> str:

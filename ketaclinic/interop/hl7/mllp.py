@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import close_old_connections, connections
+from django.db import connections
 from django.utils import timezone
 
 from ketaclinic.interop.hl7.oru import build_ack
@@ -114,6 +115,22 @@ def _generic_ack(code: str, text: str) -> str:
     return build_ack(None, code, text, now=timezone.now(), ack_id=uuid.uuid4().hex[:20])
 
 
+def _drop_broken_connections() -> None:
+    """Like close_old_connections, but without the CONN_MAX_AGE limit: the listener is one
+    long-lived thread, and reconnecting for every batch (CONN_MAX_AGE=0, the web default) would
+    cost more than storing the batch. A connection that saw an error is checked and replaced."""
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is None:
+            continue
+        if conn.get_autocommit() != conn.settings_dict["AUTOCOMMIT"]:
+            conn.close()
+        elif conn.errors_occurred:
+            if conn.is_usable():
+                conn.errors_occurred = False
+            else:
+                conn.close()
+
+
 class Ingestor:
     """Queues messages from every connection and runs `process_batch` in one database thread.
 
@@ -121,9 +138,14 @@ class Ingestor:
     the number of commits falls as the load rises (group commit).
     """
 
-    def __init__(self, process_batch: BatchProcessor, *, max_batch: int = 200) -> None:
+    def __init__(self, process_batch: BatchProcessor, *, max_batch: int = 200, linger_s: float = 0.005) -> None:
         self.process_batch = process_batch
         self.max_batch = max_batch
+        # How long a batch may wait for more messages while some connections have none queued;
+        # the MLLPServer keeps `connections` up to date. Each connection has at most one message
+        # waiting (its handler awaits the ACK), so a batch holding one from every connection is full.
+        self.linger_s = linger_s
+        self.connections = 0
         self.queue: asyncio.Queue[tuple[Incoming, asyncio.Future[str]]] = asyncio.Queue()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mllp-db")
         self._task: asyncio.Task[None] | None = None
@@ -151,16 +173,31 @@ class Ingestor:
         return await future
 
     def _process(self, items: list[Incoming]) -> list[str]:
-        """In the database thread: drop a connection the server closed, then do the batch."""
-        close_old_connections()
-        return self.process_batch(items)
+        """In the database thread: drop a connection that broke, then do the batch."""
+        _drop_broken_connections()
+        started = time.perf_counter()
+        acks = self.process_batch(items)
+        log.debug("MLLP batch of %d stored in %.1f ms", len(items), (time.perf_counter() - started) * 1000)
+        return acks
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
             batch = [await self.queue.get()]
-            while len(batch) < self.max_batch and not self.queue.empty():
-                batch.append(self.queue.get_nowait())
+            deadline = loop.time() + self.linger_s
+            while len(batch) < self.max_batch:
+                if not self.queue.empty():
+                    batch.append(self.queue.get_nowait())
+                    continue
+                remaining = deadline - loop.time()
+                if len(batch) >= self.connections or remaining <= 0:
+                    break
+                # Group commit: monitors whose ACK just went out send their next reading within
+                # a millisecond or two; one batch for all of them costs far less than two.
+                try:
+                    batch.append(await asyncio.wait_for(self.queue.get(), remaining))
+                except TimeoutError:
+                    break
             items = [item for item, _ in batch]
             try:
                 acks = await loop.run_in_executor(self.executor, self._process, items)
@@ -202,6 +239,7 @@ class MLLPServer:
         peer = f"{peername[0]}:{peername[1]}" if peername else ""
         frames = FrameReader()
         self.connections += 1
+        self.ingestor.connections += 1
         try:
             while True:
                 try:
@@ -224,6 +262,7 @@ class MLLPServer:
             log.info("MLLP %s connection lost", peer)
         finally:
             self.connections -= 1
+            self.ingestor.connections -= 1
             writer.close()
             try:
                 await writer.wait_closed()

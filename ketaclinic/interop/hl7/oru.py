@@ -12,10 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Any
 from zoneinfo import ZoneInfo
-
-import hl7
 
 # OBX-3 code (LOINC or MDC) → VitalSign field
 VITAL_CODES: dict[str, str] = {
@@ -72,7 +69,7 @@ def fallback_control_id(raw: str) -> str:
 
 
 def read_header(text: str) -> Header:
-    """MSH fields by plain splitting (works even when python-hl7 cannot parse the rest)."""
+    """MSH fields by plain splitting (works even when the rest of the message is malformed)."""
     first = text.lstrip("\r\n").split("\r", 1)[0]
     if not first.startswith("MSH") or len(first) < 8:
         raise MessageError("The message does not start with an MSH segment.")
@@ -118,17 +115,33 @@ def parse_ts(value: str, zone: ZoneInfo) -> datetime | None:
     return aware.astimezone(UTC)
 
 
-def _str(value: Any) -> str:
-    return str(value).strip() if value is not None else ""
+@dataclass(frozen=True)
+class _Segment:
+    """One segment split into fields; `fields[n]` is field n (fields[0] is the segment name)."""
+
+    fields: list[str]
+    component_sep: str
+    repetition_sep: str
+
+    def component(self, field_no: int, component: int = 1) -> str:
+        """Field `field_no`, component `component` (1-based), first repetition, as text."""
+        if len(self.fields) <= field_no:
+            return ""
+        parts = self.fields[field_no].split(self.repetition_sep)[0].split(self.component_sep)
+        return parts[component - 1].strip() if len(parts) >= component else ""
 
 
-def _component(segment: Any, field_no: int, component: int = 1) -> str:
-    """Field `field_no`, component `component` (1-based) of a segment, first repetition, as text."""
-    if len(segment) <= field_no:
-        return ""
-    text = _str(segment[field_no]).split("~")[0]
-    parts = text.split("^")
-    return parts[component - 1].strip() if len(parts) >= component else ""
+def _segments(text: str) -> list[_Segment]:
+    """Plain splitting with the separators the message declares in MSH-1 and MSH-2. (A full HL7
+    parser costs about a millisecond a message; the monitor feed needs a few fields of four
+    segment types, and escape sequences never occur in the numbers, codes and ids it reads.)"""
+    first = text.lstrip("\r\n")
+    field_sep = first[3]
+    encoding = first[4:8].split(field_sep, 1)[0]
+    component_sep = encoding[0] if len(encoding) > 0 else "^"
+    repetition_sep = encoding[1] if len(encoding) > 1 else "~"
+    return [_Segment(line.split(field_sep), component_sep, repetition_sep)
+            for line in first.replace("\n", "\r").split("\r") if line.strip()]
 
 
 def parse_oru(text: str, zone: ZoneInfo) -> OruMessage:
@@ -139,39 +152,28 @@ def parse_oru(text: str, zone: ZoneInfo) -> OruMessage:
         raise MessageError(f"Only ORU^R01 observation messages are accepted, not {header.message_type or 'none'}.")
     if not header.control_id:
         raise MessageError("MSH-10 (message control id) is empty.")
-    try:
-        msg = hl7.parse(text.replace("\n", "\r"))
-    except Exception as exc:  # noqa: BLE001 - python-hl7 raises several types for malformed input
-        raise MessageError(f"The message could not be parsed ({type(exc).__name__}).") from None
-
+    segments = _segments(text)
+    pv1 = next((s for s in segments if s.fields[0] == "PV1"), None)
+    obr = next((s for s in segments if s.fields[0] == "OBR"), None)
+    pv1_bed = (pv1.component(3, 3) or pv1.component(3, 1)) if pv1 is not None else ""
+    obr_time = obr.component(7) if obr is not None else ""
     device = ""
-    pv1_bed = ""
-    obr_time = ""
-    try:
-        pv1 = msg.segment("PV1")
-        pv1_bed = _component(pv1, 3, 3) or _component(pv1, 3, 1)
-    except (KeyError, IndexError):
-        pass
-    try:
-        obr_time = _component(msg.segment("OBR"), 7)
-    except (KeyError, IndexError):
-        pass
     readings: dict[str, int] = {}
     skipped: list[str] = []
     obx_time: datetime | None = None
-    for obx in msg.segments("OBX") if any(str(s[0]) == "OBX" for s in msg) else []:
-        code = _component(obx, 3)
+    for obx in (s for s in segments if s.fields[0] == "OBX"):
+        code = obx.component(3)
         if not device:
-            device = _component(obx, 18)
+            device = obx.component(18)
         name = VITAL_CODES.get(code)
-        status = _component(obx, 11).upper()
+        status = obx.component(11).upper()
         if name is None:
             skipped.append(code or "(no code)")
             continue
         if status not in USABLE_RESULT_STATUS:
             skipped.append(f"{code} status {status}")
             continue
-        raw_value = _component(obx, 5)
+        raw_value = obx.component(5)
         try:
             number = Decimal(raw_value)
         except InvalidOperation:
@@ -180,7 +182,7 @@ def parse_oru(text: str, zone: ZoneInfo) -> OruMessage:
             raise MessageError(f"OBX {code}: value {raw_value!r} is out of range.", "AE")
         readings[name] = int(number.to_integral_value())
         if obx_time is None:
-            obx_time = parse_ts(_component(obx, 14), zone)
+            obx_time = parse_ts(obx.component(14), zone)
     taken_at = obx_time or parse_ts(obr_time, zone) or parse_ts(_msh7(text), zone)
     return OruMessage(control_id=header.control_id, sending_app=header.sending_app,
                       sending_facility=header.sending_facility, receiving_app=header.receiving_app,
