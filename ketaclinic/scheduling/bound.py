@@ -201,7 +201,12 @@ def build_day_model(
 
     if with_cuts:
         windows = _windows(instance, slots, fixed_by_day)
-        _add_cuts(m, instance, y, ubs, windows, cap, fill, {} if cache is None else cache)
+        # A kept booking sits at its booked time: (start, course, literal) per day.
+        kept: dict[int, list[tuple[int, str, cp_model.IntVar]]] = defaultdict(list)
+        for cid, k, lit in keep:
+            start = booked[cid][k]
+            kept[start // DAY].append((start, cid, lit))
+        _add_cuts(m, instance, y, ubs, windows, cap, fill, {} if cache is None else cache, kept)
 
     weight = cp_model.LinearExpr.weighted_sum(list(x.values()), [courses[c].weight for c in x])
     return DayModel(m, x, y, z, keep, ubs, weight, instance.move_penalty, impossible)
@@ -216,10 +221,17 @@ def _add_cuts(
     cap: npt.NDArray[np.int32],
     fill: float,
     cache: dict[tuple[object, ...], int],
+    kept: dict[int, list[tuple[int, str, cp_model.IntVar]]] | None = None,
 ) -> None:
     """Window capacity cuts. With several visit types in a window, besides the plain count we
     add cuts weighting each longer type double: they see that long visits eat chair time and
-    nurse time, which a count alone cannot."""
+    nurse time, which a count alone cannot.
+
+    Re-planning: a booking kept at its booked time lies inside every window that holds its
+    interval, whatever its course's window that day, so its keep literal joins the count of
+    such windows (unless its course is a member already; only bookings of a visit type the
+    window's limit was computed for). Valid for the score: a plan that keeps the start keeps
+    the literal; one that moves it pays the penalty and escapes the cut, as it should."""
     courses = {c.id: c for c in instance.courses}
     chairs = len(instance.chairs)
     slot = instance.slot_minutes
@@ -238,6 +250,7 @@ def _add_cuts(
                 groups: dict[Phases, list[str]] = defaultdict(list)
                 for cid in members:
                     groups[courses[cid].phases].append(cid)
+                type_of = {p: p for p in groups}
                 if len(groups) > 3:
                     # Many visit types: one type of minimum phases stands in for all of them.
                     ph = list(groups)
@@ -247,14 +260,22 @@ def _add_cuts(
                     for p in ph:
                         grid = math.gcd(grid, p.checkin - c0)
                     groups = {small: members}
+                    type_of = dict.fromkeys(ph, small)
                 else:
                     grid = slot
                 first = day.open + math.ceil((a - day.open) / grid) * grid
                 shapes = sorted(groups, key=lambda p: p.total)
+                # Bookings kept inside [a, b] of courses that are not members, by the type they count as.
+                inside: list[tuple[Phases, cp_model.IntVar]] = []
+                for start, cid, lit in (kept or {}).get(day.day, []):
+                    shape = courses[cid].phases
+                    if a <= start and start + shape.total <= b and cid not in members and shape in type_of:
+                        inside.append((type_of[shape], lit))
                 directions = [dict.fromkeys(shapes, 1)]
                 directions += [{p: 2 if p == q else 1 for p in shapes} for q in shapes[1:]]
                 for weights in directions:
                     demand = sum(weights[p] * ubs[cid][day.day] for p, cids in groups.items() for cid in cids)
+                    demand += sum(weights[p] for p, _ in inside)
                     if b - a < shapes[0].total:
                         continue
                     key = (a - base, b - base, first - base, grid, tuple(sorted(weights.items(), key=str)),
@@ -264,5 +285,6 @@ def _add_cuts(
                         cache[key] = max_visits(types=types, chairs=chairs, cap=cap)
                     limit = math.floor(cache[key] * fill)
                     if demand > limit:
-                        m.add(sum(weights[p] * y[cid][day.day] for p, cids in groups.items() for cid in cids) <= limit)
+                        m.add(sum(weights[p] * y[cid][day.day] for p, cids in groups.items() for cid in cids)
+                              + sum(weights[p] * lit for p, lit in inside) <= limit)
 

@@ -497,7 +497,7 @@ def solve_cpsat(instance: Instance, opts: Options | None = None) -> Plan:
     if replan:
         # Moving a booking costs as much as a newcomer is worth, so plan newcomers around the
         # bookings first; the day model with moves below is the fallback when that fails.
-        kept = _keep_bookings(instance, slots, cap, start, cache, left() * 0.6, work, o)
+        kept = _keep_bookings(instance, slots, cap, start, cache, left() * 0.45, work, o)
         if kept is not None:
             plan, spent = kept
             work -= spent
@@ -507,7 +507,7 @@ def solve_cpsat(instance: Instance, opts: Options | None = None) -> Plan:
                 candidates.append(plan)
                 kept_route = True
         # First-fit's plan with newcomers re-packed around its bookings.
-        inserted = insert_lost(instance, slots, cap, list(start.assignments), {}, min(left() * 0.2, 6.0),
+        inserted = insert_lost(instance, slots, cap, list(start.assignments), {}, min(left() * 0.15, 4.0),
                                o.workers, wanted=[c.id for c in instance.courses], repacks=4, pin_booked=True)
         plan = make_plan(instance, "cpsat", _fill(instance, slots, inserted), status=start.status, bound=0,
                          seconds=0.0)
@@ -529,6 +529,12 @@ def solve_cpsat(instance: Instance, opts: Options | None = None) -> Plan:
             # The day model's objective is weight - penalty x moves; every move costs at most the penalty.
             score_bound = min(trivial, first.bound)
             bound = min(trivial, first.bound + instance.move_penalty * len(dm.keep))
+    else:
+        # The plan came from the route above; the day model with moves is solved for its bound only.
+        first = _phase1(instance, dm, (left() - reserve) * 0.8, max(work, 0.3 * (o.work or o.time_limit / 10)), o)
+        log.info("score relaxation: bound %s (%.1fs)", first.bound, time.perf_counter() - t0)
+        if first.bound is not None and not first.infeasible:
+            score_bound = min(trivial, first.bound)
     # Realise the day plan. Days that could not take their load get logic-based Benders cuts
     # (valid, so the bound stays a bound) and the day model is asked again, from the best plan.
     rounds = 0
