@@ -9,7 +9,8 @@ as its English option (the value) whatever language the patient read.
 Sources of the Spanish wording (shared/clinical-reference.md §10.1 for the instruments):
 - PHQ-9 and GAD-7: the official Spanish for the USA versions (Pfizer, via phqscreeners.com;
   free to reproduce, translate, display and distribute, no permission required). Transcribed
-  item by item; "(a)" endings kept as in the official forms.
+  item by item; "(a)" endings kept as in the official forms. Compare once with the current PDFs
+  at phqscreeners.com before clinical use (several unofficial Spanish versions circulate).
 - PCL-5: our careful rendering that follows the Spanish PCL-5 distributed by the US Department
   of Veterans Affairs National Center for PTSD (public domain, www.ptsd.va.gov). Before
   clinical use, compare each item with the current National Center for PTSD Spanish form.
@@ -78,13 +79,13 @@ SPANISH: Final = MappingProxyType({
         recall_period="las últimas 2 semanas",
         instructions=_ES_TWO_WEEKS,
         items=(
-            "Se ha sentido nervioso(a), ansioso(a) o con los nervios de punta",
-            "No ha sido capaz de parar o controlar su preocupación",
-            "Se ha preocupado demasiado por motivos diferentes",
-            "Ha tenido dificultad para relajarse",
-            "Se ha sentido tan inquieto(a) que no ha podido quedarse quieto(a)",
-            "Se ha molestado o irritado fácilmente",
-            "Ha tenido miedo de que algo terrible fuera a pasar",
+            "Sentirse nervioso(a), ansioso(a) o con los nervios de punta",
+            "No poder dejar de preocuparse o no poder controlar la preocupación",
+            "Preocuparse demasiado por diferentes cosas",
+            "Dificultad para relajarse",
+            "Estar tan inquieto(a) que es difícil permanecer sentado(a) tranquilamente",
+            "Molestarse o ponerse irritable fácilmente",
+            "Sentir miedo como si algo terrible pudiera pasar",
         ),
         options=_ES_FREQUENCY,
         supplementary_item=_ES_DIFFICULTY_ITEM,
