@@ -1,7 +1,8 @@
 """How API callers sign in: a bearer token (machines) or the browser session (the UI).
 
-A token acts through its own service account, so every endpoint passes one user to the same
-access functions the UI uses. A read-scoped token is refused on any write before the
+An integration token acts through its own service account, a personal token as its person
+seen only at the token's clinic; either way every endpoint passes one user to the same access
+functions the UI uses. A read-scoped token is refused on any write before the
 endpoint runs.
 """
 
@@ -52,7 +53,7 @@ def acting_user(request: HttpRequest) -> Any:
     """The user whose permissions apply: the token's service account, or the session user."""
     auth = getattr(request, "auth", None)
     if isinstance(auth, ApiToken):
-        return auth.service_user
+        return auth.acting_user()
     return request.user
 
 

@@ -6,6 +6,9 @@ import hashlib
 
 from django.conf import settings
 from django.db import models
+from django.db.models import QuerySet
+
+from ketaclinic.accounts.models import Membership, User
 
 
 def hash_api_token(raw: str) -> str:
@@ -18,11 +21,29 @@ class TokenScope(models.TextChoices):
     WRITE = "write", "Read and write"
 
 
-class ApiToken(models.Model):
-    """A bearer token for a machine (an EHR, a research export, a monitor gateway).
+class ClinicBoundUser(User):
+    """A staff person as their personal API token sees them: only their own roles at the
+    token's clinic count (`memberships` is narrowed to that clinic), so the token can never do
+    more than the person can there, and nothing at their other clinics."""
 
-    The token acts through its own service account, which holds roles at exactly one clinic,
-    so the same access functions as the UI apply and a token can never see another clinic.
+    class Meta:
+        proxy = True
+
+    bound_clinic_id: int
+
+    @property
+    def memberships(self) -> QuerySet[Membership]:  # type: ignore[override]
+        return Membership.objects.filter(user_id=self.pk, clinic_id=self.bound_clinic_id)
+
+
+class ApiToken(models.Model):
+    """A bearer token for a machine (an EHR, a research export, a monitor gateway) or a person.
+
+    An integration token acts through its own service account, which holds roles at exactly one
+    clinic, so the same access functions as the UI apply and a token can never see another
+    clinic. A personal token acts as its staff person, with that person's own roles at the
+    token's clinic only (the scope caps it: a read token never writes); it stops working when
+    the person's last staff role there is removed or deactivated.
     Only the SHA-256 of the token is stored; the raw value is shown once at creation.
     """
 
@@ -31,7 +52,11 @@ class ApiToken(models.Model):
     scope = models.CharField(max_length=10, choices=TokenScope.choices, default=TokenScope.READ)
     prefix = models.CharField(max_length=12, help_text="First characters of the token, to recognise it.")
     token_hash = models.CharField(max_length=64, unique=True)
-    service_user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_token")
+    service_user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="api_token", help_text="Integration token: its own account.")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="personal_api_tokens",
+                               help_text="Personal token: acts as this staff person, with their roles at the clinic.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -44,6 +69,9 @@ class ApiToken(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["clinic", "name"], condition=models.Q(revoked_at__isnull=True),
                                     name="api_token_unique_active_name"),
+            models.CheckConstraint(condition=models.Q(service_user__isnull=False, person__isnull=True)
+                                   | models.Q(service_user__isnull=True, person__isnull=False),
+                                   name="api_token_service_account_or_person"),
         ]
 
     def __str__(self) -> str:
@@ -56,6 +84,26 @@ class ApiToken(models.Model):
     @property
     def can_write(self) -> bool:
         return self.scope == TokenScope.WRITE
+
+    @property
+    def is_personal(self) -> bool:
+        return self.person_id is not None
+
+    def acting_user(self) -> User:
+        """The user whose permissions apply to a request with this token (kept for the request)."""
+        cached: User | None = self.__dict__.get("_acting_user")
+        if cached is None:
+            if self.person is not None:
+                bound = ClinicBoundUser(**{f.attname: getattr(self.person, f.attname)
+                                           for f in User._meta.concrete_fields})
+                bound.bound_clinic_id = self.clinic_id
+                bound._state.adding, bound._state.db = False, self.person._state.db
+                cached = bound
+            else:
+                assert self.service_user is not None  # noqa: S101 - the check constraint: one or the other
+                cached = self.service_user
+            self.__dict__["_acting_user"] = cached
+        return cached
 
 
 class InboxStatus(models.TextChoices):

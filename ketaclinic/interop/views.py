@@ -30,20 +30,22 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     clinic = current_clinic(request)
     require_perm(request.user, clinic, Perm.MANAGE_STAFF)
     raw_token = None
+    people = actions.token_people(clinic)
     if request.method == "POST":
-        form = ApiTokenForm(request.POST)
+        form = ApiTokenForm(request.POST, people=people)
         if form.is_valid():
             try:
                 _, raw_token = actions.do_create_api_token(
                     request.user, clinic, name=form.cleaned_data["name"],  # type: ignore[arg-type]
-                    scope=form.cleaned_data["scope"])
+                    scope=form.cleaned_data["scope"], person=form.cleaned_data["person"])
             except actions.TokenInvalid as exc:
                 form.add_error("name", str(exc))
             else:
-                form = ApiTokenForm()
+                form = ApiTokenForm(people=people)
     else:
-        form = ApiTokenForm()
-    tokens = api_tokens_visible_to(request.user).filter(clinic=clinic).select_related("created_by", "revoked_by")
+        form = ApiTokenForm(people=people)
+    tokens = (api_tokens_visible_to(request.user).filter(clinic=clinic)
+              .select_related("created_by", "revoked_by", "person"))
     return render(request, "interop/api_tokens.html",
                   {"clinic": clinic, "form": form, "tokens": tokens, "raw_token": raw_token},
                   status=422 if request.method == "POST" and raw_token is None else 200)

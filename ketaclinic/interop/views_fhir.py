@@ -61,7 +61,7 @@ def fhir_auth(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespon
             token = authenticate_api_token(raw.strip()) if scheme.lower() == "bearer" else None
             if token is None:
                 return fhir_error(401, "login", "The API token is missing, wrong or revoked.")
-            caller = Caller(token.service_user, token)
+            caller = Caller(token.acting_user(), token)
         elif request.user.is_authenticated:
             caller = Caller(request.user, None)
         else:
