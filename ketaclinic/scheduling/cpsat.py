@@ -497,7 +497,7 @@ def solve_cpsat(instance: Instance, opts: Options | None = None) -> Plan:
     if replan:
         # Moving a booking costs as much as a newcomer is worth, so plan newcomers around the
         # bookings first; the day model with moves below is the fallback when that fails.
-        kept = _keep_bookings(instance, slots, cap, start, cache, left() * 0.45, work, o)
+        kept = _keep_bookings(instance, slots, cap, start, cache, left() * 0.55, work, o)
         if kept is not None:
             plan, spent = kept
             work -= spent
@@ -506,6 +506,7 @@ def solve_cpsat(instance: Instance, opts: Options | None = None) -> Plan:
             if required.issubset({a.course for a in plan.assignments}):
                 candidates.append(plan)
                 kept_route = True
+    if replan and not kept_route:
         # First-fit's plan with newcomers re-packed around its bookings.
         inserted = insert_lost(instance, slots, cap, list(start.assignments), {}, min(left() * 0.15, 4.0),
                                o.workers, wanted=[c.id for c in instance.courses], repacks=4, pin_booked=True)
