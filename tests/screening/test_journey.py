@@ -129,3 +129,46 @@ def test_referral_to_approval(page: Any, browser_login: Any, front_desk: Any, pr
     expect(page.get_by_text("The treatment course is waiting for scheduling.")).to_be_visible()
     course = TreatmentCourse.objects.get(patient=patient)
     assert course.status == CourseStatus.REQUESTED and course.indication_code == "F33.2"
+
+
+def test_public_self_referral_in_spanish_to_the_intake(page: Any, clinic: Any, front_desk: Any,
+                                                       browser_login: Any) -> None:
+    # A member of the public: sign-in page → the clinic → the request form, in Spanish.
+    page.goto(page.base_url + "/accounts/login/")
+    page.get_by_role("link", name="Ask about treatment").click()
+    page.get_by_role("link", name=clinic.name, exact=True).click()
+    page.get_by_role("link", name="Español").click()
+    page.get_by_role("link", name="Pregunte por el tratamiento").click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    page.get_by_label("Nombre").fill("Rosa")
+    page.get_by_label("Apellido").fill("Medina")
+    page.get_by_label("Fecha de nacimiento").fill("1982-03-09")
+    page.get_by_label("Sexo asignado al nacer").select_option("female")
+    page.get_by_label("Correo electrónico").fill("rosa@example.org")
+    page.get_by_role("button", name="Enviar mi solicitud").click()
+    expect(page.get_by_text("Gracias. Recibimos su solicitud.")).to_be_visible()
+    patient = Patient.objects.get(last_name="Medina")
+    assert patient.preferred_language == "es" and patient.stage == "referred"
+
+    # The invitation email: the new patient sets a password and lands on the Spanish portal.
+    [invitation] = [m for m in mail.outbox if "rosa@example.org" in m.to]
+    link = re.search(r"https?://\S+/accounts/\S+", invitation.body).group(0)  # type: ignore[union-attr]
+    page.goto(page.base_url + link.split("testserver", 1)[-1])
+    page.get_by_label("Choose a password").fill("rosa-strong-password-2027")
+    page.get_by_label("Type it again").fill("rosa-strong-password-2027")
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_text("Necesitamos su historial de salud.")).to_be_visible()
+    page.get_by_role("link", name="Completar mi historial de salud").click()
+    emergency = page.locator("#section-emergency")
+    expect(emergency.get_by_role("heading", name="Contacto de emergencia")).to_be_visible()
+    emergency.get_by_label("Su nombre").fill("Luis Medina")
+    emergency.get_by_label("Su nombre").blur()
+    page.locator("#saved-emergency").get_by_text("Guardado").wait_for()
+
+    # The front desk sees the new self-referral and marks it checked.
+    page.context.clear_cookies()
+    browser_login(page, front_desk)
+    page.get_by_role("link", name="Screening", exact=True).click()
+    expect(page.get_by_text("Registered as")).to_be_visible()
+    page.get_by_role("button", name="Details checked for Rosa Medina").click()
+    expect(page.get_by_text("Self-referral of Rosa Medina marked as checked.")).to_be_visible()
