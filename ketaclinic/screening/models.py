@@ -72,7 +72,7 @@ class ReferralSource(models.TextChoices):
 
 
 class Referral(models.Model):
-    """Who sent the patient and why (entered by the front desk, or accepted from a self-referral)."""
+    """Who sent the patient and why (entered by the front desk, or made by the public self-referral form)."""
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="referrals")
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="referrals")

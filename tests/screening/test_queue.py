@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -20,6 +21,10 @@ def _patients_in_screening(clinic: Any, n: int) -> None:
         p = make_patient(clinic)
         actions.do_save_intake_section(p.user, p, "goals", {"goals": "feel better"})
         actions.do_run_eligibility(p.user, p)
+        # and a new self-referral from the public form (listed for the front desk to check)
+        actions.do_submit_self_referral(clinic, first_name="Self", last_name=f"Referred{p.pk}",
+                                        date_of_birth=date(1990, 1, 1), sex_at_birth="female",
+                                        email=f"self{p.pk}@example.org")
 
 
 def _queries(client: Any, url: str) -> int:
