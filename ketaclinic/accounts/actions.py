@@ -11,7 +11,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -31,20 +32,22 @@ class InvitationInvalid(ValueError):
     pass
 
 
-def _send_invitation_email(email: str, clinic_name: str, link: str, is_patient: bool) -> None:
-    """Runs after commit. The link is the only copy of the token."""
+def _send_invitation_email(email: str, clinic_name: str, link: str, is_patient: bool, language: str = "en") -> None:
+    """Runs after commit. The link is the only copy of the token. Patients get it in their language."""
     if is_patient:
-        body = (
-            f"Hello,\n\n{clinic_name} has set up a patient portal account for you.\n"
-            f"Use this link to choose a password and sign in:\n\n{link}\n\n"
-            f"The link works for {INVITATION_DAYS} days. If you did not expect this, you can ignore it.\n"
-        )
-    else:
-        body = (
-            f"Hello,\n\nYou have been invited to join {clinic_name} on ketaclinic.\n"
-            f"Use this link to choose a password and set up two-step sign-in:\n\n{link}\n\n"
-            f"The link works for {INVITATION_DAYS} days.\n"
-        )
+        values = {"clinic": clinic_name, "link": link, "days": INVITATION_DAYS}
+        with translation.override(language if language in ("en", "es") else "en"):
+            subject = _("Your %(clinic)s patient portal") % values
+            body = _("Hello,\n\n%(clinic)s has set up a patient portal account for you.\n"
+                     "Use this link to choose a password and sign in:\n\n%(link)s\n\n"
+                     "The link works for %(days)s days. If you did not expect this, you can ignore it.\n") % values
+        send_mail(subject, body, None, [email])
+        return
+    body = (  # staff screens and staff mail stay English
+        f"Hello,\n\nYou have been invited to join {clinic_name} on ketaclinic.\n"
+        f"Use this link to choose a password and set up two-step sign-in:\n\n{link}\n\n"
+        f"The link works for {INVITATION_DAYS} days.\n"
+    )
     send_mail(f"Your {clinic_name} account", body, None, [email])
 
 
@@ -58,9 +61,10 @@ def create_invitation(acting_user: User | None, clinic: Clinic, email: str, full
     )
     link = f"{settings.SITE_URL}{reverse('accounts:accept_invitation', args=[token])}"
     email, clinic_name, is_patient = invitation.email, clinic.name, role == Role.PATIENT
+    language = patient.preferred_language if patient is not None else "en"
 
     def send_invitation_email() -> None:
-        _send_invitation_email(email, clinic_name, link, is_patient)
+        _send_invitation_email(email, clinic_name, link, is_patient, language)
 
     # robust: a mail server failure is logged and must not turn a saved record into an error page;
     # staff can resend the invitation from the chart.

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
 from ketaclinic.accounts.roles import STAFF_ROLES, Role
 
@@ -20,15 +21,16 @@ class CodeForm(forms.Form):
 
 
 class SetPasswordForm(forms.Form):
-    password = forms.CharField(label="Choose a password", help_text="At least 10 characters. Not a common password.",
+    password = forms.CharField(label=_("Choose a password"),
+                               help_text=_("At least 10 characters. Not a common password."),
                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password_again = forms.CharField(label="Type it again",
+    password_again = forms.CharField(label=_("Type it again"),
                                      widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("password") and data.get("password") != data.get("password_again"):
-            self.add_error("password_again", "The two passwords do not match.")
+            self.add_error("password_again", _("The two passwords do not match."))
         return data
 
 

@@ -9,7 +9,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import match_token
@@ -102,6 +104,10 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         invitation = actions.find_open_invitation(token)
     except actions.InvitationInvalid as exc:
         return render(request, "accounts/invitation_invalid.html", {"reason": str(exc)}, status=410)
+    if invitation.patient is not None and not request.session.get("lang"):
+        # Not signed in yet: the page speaks the language the clinic recorded for this patient.
+        translation.activate(invitation.patient.preferred_language or "en")
+        request.LANGUAGE_CODE = translation.get_language()
     form = SetPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -114,7 +120,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             if invitation.role != Role.PATIENT:
                 return redirect("accounts:two_factor_setup")
-            messages.success(request, "Welcome! Your account is ready.")
+            messages.success(request, _("Welcome! Your account is ready."))
             return redirect("web:home")
     return render(request, "accounts/accept_invitation.html", {"invitation": invitation, "form": form})
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from email.header import decode_header, make_header
 from typing import Any
 
 import pytest
@@ -110,3 +111,36 @@ def test_a_mail_server_failure_keeps_the_registration(
         response = login(front_desk).post(reverse("patients:register"), data)
     assert response.status_code == 302
     assert Patient.objects.filter(last_name="Offline").exists()
+
+
+@pytest.mark.django_db
+def test_a_spanish_speaking_patient_gets_the_invitation_and_the_set_up_page_in_spanish(
+    login: Any, front_desk: Any, clinic: Any, smtp_server: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    data = {"first_name": "Rosa", "last_name": "Ibarra", "date_of_birth": "1975-06-07", "sex_at_birth": "female",
+            "email": "rosa@example.org", "preferred_language": "es", "send_invitation": "on"}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert login(front_desk).post(reverse("patients:register"), data).status_code == 302
+    [message] = smtp_server.to("rosa@example.org")
+    body = message.get_payload(decode=True).decode()
+    assert str(make_header(decode_header(message["Subject"]))) == f"Su portal de paciente de {clinic.name}"
+    assert "Use este enlace" in body and "Use this link" not in body
+    page = Client().get(link_in(message))
+    html = page.content.decode()
+    assert page.status_code == 200 and '<html lang="es">' in html
+    assert "Elija una contraseña" in html and "Crear mi cuenta" in html and "Choose a password" not in html
+    mismatch = Client().post(link_in(message), {"password": "a-long-enough-passphrase", "password_again": "other"})
+    assert "Las dos contraseñas no son iguales." in mismatch.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_english_speaking_patient_gets_the_invitation_in_english(
+    login: Any, front_desk: Any, clinic: Any, smtp_server: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    data = {"first_name": "Ann", "last_name": "Lee", "date_of_birth": "1975-06-07", "sex_at_birth": "female",
+            "email": "ann@example.org", "preferred_language": "en", "send_invitation": "on"}
+    with django_capture_on_commit_callbacks(execute=True):
+        login(front_desk).post(reverse("patients:register"), data)
+    [message] = smtp_server.to("ann@example.org")
+    assert "Use this link" in message.get_payload(decode=True).decode()
+    assert "Choose a password" in Client().get(link_in(message)).content.decode()
