@@ -210,7 +210,11 @@ class Processor:
         chair_ids = {w.chair.pk for w in works if w.result is None and w.chair is not None}
         visits: dict[int, Visit] = {}
         if chair_ids:
+            # Only what filing needs (the visit's state, the patient's name for the audit row):
+            # these rows are read on every batch.
             for visit in (Visit.objects.select_related("patient")
+                          .only("id", "clinic_id", "chair_id", "status", "status_changed_at", "starts_at",
+                                "patient__id", "patient__clinic_id", "patient__first_name", "patient__last_name")
                           .filter(chair_id__in=chair_ids, status__in=IN_CHAIR_STATUSES).order_by("-starts_at")):
                 visits.setdefault(visit.chair_id, visit)  # type: ignore[arg-type]
         for work in works:
