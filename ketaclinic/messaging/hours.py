@@ -7,12 +7,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.utils.dates import WEEKDAYS
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, pgettext_lazy
 
 from ketaclinic.notifications.wording import LANGUAGES, Fmt
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# Weekday names inside a sentence ("lunes a viernes"), with their own context so a catalog that
+# translates a bare "Monday" as a label ("Lunes") does not change them.
+WEEKDAY_LABELS = (pgettext_lazy("weekday in a sentence", "Monday"), pgettext_lazy("weekday in a sentence", "Tuesday"),
+                  pgettext_lazy("weekday in a sentence", "Wednesday"),
+                  pgettext_lazy("weekday in a sentence", "Thursday"), pgettext_lazy("weekday in a sentence", "Friday"),
+                  pgettext_lazy("weekday in a sentence", "Saturday"), pgettext_lazy("weekday in a sentence", "Sunday"))
 DEFAULT_WEEKDAYS = frozenset({0, 1, 2, 3, 4})
 DEFAULT_OPENS, DEFAULT_CLOSES, DEFAULT_REPLY_HOURS = time(9, 0), time(17, 0), 24
 
@@ -49,7 +54,7 @@ class OfficeHours:
         days = sorted(self.weekdays)
         if not days:
             return gettext("no set office hours")
-        names = [str(WEEKDAYS[d]) for d in days]  # Django's weekday names, translated
+        names = [str(WEEKDAY_LABELS[d]) for d in days]
         if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
             day_text = gettext("%(first)s to %(last)s") % {"first": names[0], "last": names[-1]}
         else:

@@ -17,12 +17,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ketaclinic.courses.models import CourseKind, CourseStatus, TreatmentCourse
 from ketaclinic.outcomes.models import QuestionnaireResponse
+from ketaclinic.outcomes.patient_dates import patient_fmt
 from ketaclinic.outcomes.review import INACTIVE_STATUSES, course_instruments, primary_instrument
 from ketaclinic.patients.models import Patient, Stage
 from ketaclinic.protocol.config import Protocol
@@ -79,7 +79,7 @@ def slots_for_course(patient: Patient, course: TreatmentCourse, visits: Sequence
             out.append(Due(code, "baseline", gettext("Before your first treatment"), opens, first.starts_at, course.pk))
     for v in active[1:] if course.kind != CourseKind.MAINTENANCE else active:
         local = v.starts_at.astimezone(zone)
-        reason = gettext("Before your visit on %(day)s") % {"day": date_format(local, gettext("l, F j"))}
+        reason = gettext("Before your visit on %(day)s") % {"day": patient_fmt(zone).day(local)}
         out.append(Due(primary, "pre", reason,
                        v.starts_at - PRE_INFUSION_WINDOW, v.starts_at + timedelta(minutes=course.checkin_min),
                        course.pk, v.pk))

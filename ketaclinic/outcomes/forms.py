@@ -8,7 +8,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +20,7 @@ from ketaclinic.outcomes.models import (
     SafetyOutcome,
     Source,
 )
+from ketaclinic.outcomes.patient_dates import patient_fmt
 from ketaclinic.schedule.models import Visit
 
 
@@ -116,9 +116,8 @@ class JournalForm(KeyedForm):
             local_zone = zone
 
             def label(v: Visit) -> str:
-                local = v.starts_at.astimezone(local_zone) if local_zone else v.starts_at
                 return gettext("Visit %(number)s on %(day)s") % {
-                    "number": v.number, "day": date_format(local, gettext("l, F j"))}
+                    "number": v.number, "day": patient_fmt(local_zone).day(v.starts_at)}
 
             field.label_from_instance = label  # type: ignore[method-assign,assignment]
 

@@ -112,7 +112,7 @@ def test_spanish_patient_writes_in_the_journal_and_reads_the_share_explanation_i
     page = done.content.decode()
     assert JournalEntry.objects.get().text == "Me sentí tranquila"
     assert "Guardado en su diario. Solo usted puede leerlo." in page
-    assert "lunes 4 de enero, 2:30 p.m." in page  # clinic time (New York), Spanish date
+    assert "lunes 4 de enero, 2:30 p. m." in page  # clinic time (New York), Spanish date and clock
     assert "Sueño" in page and "Privada" in page
 
 
