@@ -81,14 +81,15 @@ class Fmt:
         """A full moment, ready to follow "at"/"by" in a sentence.
 
         English: '9:30 AM on Thursday, December 3'. Spanish (with its article, as a sentence
-        needs it): 'el jueves 3 de diciembre a las 9:30 a. m.'. Midnight names both days.
+        needs it): 'el jueves 3 de diciembre a las 9:30 a. m.'. Midnight names both days
+        ('la medianoche entre el miércoles 2 y …'), so it reads after "hasta", "desde", "para".
         """
         local = self.local(at)
         if self.language != "es":
             return patient_text.when(local)
         if local.time() == time(0) and not _is_ambiguous(local):
             before = self.day(local.date() - timedelta(days=1))
-            return f"a la medianoche, entre el {before} y el {self.day(local.date())}"
+            return f"la medianoche entre el {before} y el {self.day(local.date())}"
         article = "a la" if local.hour % 12 == 1 else "a las"
         return f"el {self.day(local.date())} {article} {self.clock(local)}"
 

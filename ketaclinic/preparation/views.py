@@ -13,11 +13,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ketaclinic.accounts.roles import Perm, has_perm
 from ketaclinic.audit.log import record_event
+from ketaclinic.notifications.wording import Fmt, message_language
 from ketaclinic.preparation import actions
 from ketaclinic.preparation.access import (
     get_visit_for_patient_portal,
@@ -30,9 +32,8 @@ from ketaclinic.preparation.access import (
 from ketaclinic.preparation.calendar import visit_calendar
 from ketaclinic.preparation.forms import AttestationForm, HealthUpdateForm, IntentionForm, RideForm
 from ketaclinic.preparation.models import MedicationInstructionRecord
-from ketaclinic.preparation.plans import ensure_preparation_for_visit, timeline_for
-from ketaclinic.protocol.patient_text import when
-from ketaclinic.protocol.preparation import what_to_bring
+from ketaclinic.preparation.plans import active_medication_instructions, ensure_preparation_for_visit, timeline_for
+from ketaclinic.preparation.step_words import day_lists, step_text
 from ketaclinic.schedule.models import ACTIVE_STATUSES
 
 
@@ -53,7 +54,17 @@ def visit_plan(request: HttpRequest, visit_id: int) -> HttpResponse:
     clinic = visit.clinic
     protocol = clinic.protocol() if plan.protocol_version is None else plan.protocol_version.protocol()
     timeline = timeline_for(visit, plan)
-    steps = [{"step": s, "past": s.at.astimezone(UTC) < now, "when": when(s.at)} for s in timeline.steps]
+    # The patient's parts of the page (and its printout) are in the patient's language, whoever opens it.
+    language = message_language(visit.patient)
+    fmt = Fmt(language, clinic.zone)
+    medications = active_medication_instructions(visit)
+    with translation.override(language):
+        steps = [{"step": s, "past": s.at.astimezone(UTC) < now, "when": fmt.when(s.at),
+                  "text": step_text(s, timeline, protocol.preparation, fmt, medications)} for s in timeline.steps]
+        lists = day_lists(protocol.preparation)
+        instruction_labels = {"hold_evening_before": _("skip the evening dose the day before"),
+                              "hold_morning_of": _("skip the morning dose on the day of your visit"),
+                              "take_as_usual": _("take as usual, with a small sip of water")}
     upcoming = next((row for row in steps if not row["past"]), None)
     if upcoming is not None:
         upcoming["next"] = True
@@ -63,7 +74,10 @@ def visit_plan(request: HttpRequest, visit_id: int) -> HttpResponse:
         "visit": visit, "plan": plan, "clinic": clinic, "is_owner": is_owner, "timeline": timeline,
         "steps": steps, "active": visit.status in ACTIVE_STATUSES, "future": visit.starts_at > now,
         "countdown": visit.starts_at - now if visit.starts_at > now else None,
-        "lists": what_to_bring(protocol), "prep": protocol.preparation,
+        "lists": lists, "prep": protocol.preparation, "language": language,
+        "visit_day": fmt.day(visit.starts_at), "visit_clock": fmt.clock(visit.starts_at),
+        "health_update_when": fmt.when(update.submitted_at) if update else "",
+        "instruction_labels": instruction_labels,
         "visit_hours": round((visit.ends_at - visit.starts_at).total_seconds() / 3600, 1),
         "ride": latest_ride(plan), "health_update": update,
         "show_health_answers": is_owner or clinical, "attestation": latest_attestation(plan),
@@ -80,7 +94,7 @@ def visit_plan(request: HttpRequest, visit_id: int) -> HttpResponse:
 @login_required
 def visit_ics(request: HttpRequest, visit_id: int) -> HttpResponse:
     """The visit and its food and drink cut-offs as an iCalendar file."""
-    visit, _ = get_visit_for_preparation(request.user, visit_id)
+    visit, _is_owner = get_visit_for_preparation(request.user, visit_id)
     plan = ensure_preparation_for_visit(visit)
     body = visit_calendar(visit, timeline_for(visit, plan))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

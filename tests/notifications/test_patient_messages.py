@@ -82,7 +82,7 @@ def test_times_are_written_for_the_language_and_the_clinic_zone() -> None:
     assert es.when(datetime(2026, 12, 3, 18, 15, tzinfo=UTC)) == "el jueves 3 de diciembre a la 1:15 p. m."
     assert es.clock(datetime(2026, 12, 3, 17, 0, tzinfo=UTC)) == "12:00 del mediodía"
     assert es.when(datetime(2026, 12, 3, 5, 0, tzinfo=UTC)) == (
-        "a la medianoche, entre el miércoles 2 de diciembre y el jueves 3 de diciembre")
+        "la medianoche entre el miércoles 2 de diciembre y el jueves 3 de diciembre")
     # 1:30 happens twice on 1 November 2026 in New York (clocks go back): say which one.
     first, second = datetime(2026, 11, 1, 5, 30, tzinfo=UTC), datetime(2026, 11, 1, 6, 30, tzinfo=UTC)
     assert "primera vez" in es.clock(first) and "segunda vez" in es.clock(second)
