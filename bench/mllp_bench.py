@@ -105,6 +105,29 @@ async def run_clients(port: int, devices: list[str], per_monitor: int) -> tuple[
     return latencies, codes, time.perf_counter() - began
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc), 0 when unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def backend_pids(database: str) -> list[int]:
+    """PostgreSQL server processes serving `database` (the listener's connection)."""
+    import psycopg
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    params["dbname"] = "postgres"
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [database]).fetchall()
+    return [int(r[0]) for r in rows]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--monitors", type=int, default=20)
@@ -124,6 +147,7 @@ def main() -> int:
     slug, devices = setup_clinic(args.monitors)
     connection.close()
 
+    load_at_start = round(os.getloadavg()[0], 1)
     port = free_port()
     listener = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "run_mllp_listener", "--clinic", slug,
                                  "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=os.environ.copy(),
@@ -137,7 +161,14 @@ def main() -> int:
                 time.sleep(0.1)
         else:
             raise SystemExit("The listener did not start.")
+        # CPU used during the run, per process: where the time goes (the listener's event loop and
+        # database thread, the PostgreSQL backend serving it, and these simulated monitors).
+        listener_cpu, client_cpu = cpu_seconds(listener.pid), time.process_time()
         latencies, codes, seconds = asyncio.run(run_clients(port, devices, args.per_monitor))
+        listener_cpu, client_cpu = cpu_seconds(listener.pid) - listener_cpu, time.process_time() - client_cpu
+        database_cpu = 0.0
+        if connection.vendor == "postgresql":
+            database_cpu = sum(cpu_seconds(pid) for pid in backend_pids(connection.settings_dict["NAME"]))
     finally:
         listener.terminate()
         listener.wait(30)
@@ -161,14 +192,20 @@ def main() -> int:
                            "max": round(latencies[-1] * 1000, 1)},
         "stored_messages": stored_messages, "distinct_control_ids": distinct_ids, "stored_vitals": stored_vitals,
         "lost": sent - stored_vitals, "duplicated": stored_messages - distinct_ids,
+        "load_average_1m_at_start": load_at_start,
+        "cpu_us_per_message": {"listener": round(listener_cpu / sent * 1e6), "database_backend":
+                               round(database_cpu / sent * 1e6), "simulated_monitors": round(client_cpu / sent * 1e6)},
         "ok": stored_messages == sent == stored_vitals == distinct_ids and codes.get("AA", 0) == sent,
     }
     text = (f"MLLP ingest, {args.monitors} concurrent monitors, {connection.vendor}: {sent} messages in "
             f"{seconds:.1f} s = {result['messages_per_second']} msg/s; ACK latency p50 "
             f"{result['ack_latency_ms']['p50']} ms, p99 {result['ack_latency_ms']['p99']} ms; stored {stored_vitals} "
             f"vitals / {stored_messages} messages, lost {result['lost']}, duplicated {result['duplicated']}; "
-            f"{'OK' if result['ok'] else 'NOT OK'} (machine load average {result['load_average_1m_at_end']}, "
-            f"{os.cpu_count()} CPUs)")
+            f"{'OK' if result['ok'] else 'NOT OK'} (machine load average {load_at_start} at start, "
+            f"{result['load_average_1m_at_end']} at end, {os.cpu_count()} CPUs); CPU per message: listener "
+            f"{result['cpu_us_per_message']['listener']} us, PostgreSQL backend "
+            f"{result['cpu_us_per_message']['database_backend']} us, simulated monitors "
+            f"{result['cpu_us_per_message']['simulated_monitors']} us")
     print(text)
     if not args.no_write:
         out = ROOT / "bench" / "results"

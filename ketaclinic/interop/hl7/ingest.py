@@ -180,9 +180,10 @@ class Processor:
     def _stored(self, works: list[Work]) -> dict[tuple[str, str], Seen]:
         ids = {w.key[1] for w in works}
         return {
-            (m.sending_app, m.control_id): Seen(m.ack_code, m.reason, m.received_at)
-            for m in MonitorMessage.objects.filter(clinic_id=self.clinic_id, control_id__in=ids)
-            .only("sending_app", "control_id", "ack_code", "reason", "received_at")
+            (app, control_id): Seen(code, reason, received_at)
+            for app, control_id, code, reason, received_at in MonitorMessage.objects
+            .filter(clinic_id=self.clinic_id, control_id__in=ids)
+            .values_list("sending_app", "control_id", "ack_code", "reason", "received_at")
         } if ids else {}
 
     def _parse(self, works: list[Work], clinic: Clinic) -> None:
