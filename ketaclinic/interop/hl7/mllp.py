@@ -149,14 +149,15 @@ class Ingestor:
         self.queue: asyncio.Queue[tuple[Incoming, asyncio.Future[str]]] = asyncio.Queue()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mllp-db")
         self._task: asyncio.Task[None] | None = None
+        self._busy = False  # a batch is being gathered, stored or answered
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
         if self._task is not None:
-            # let queued work finish first
-            while not self.queue.empty():
+            # let queued work and the batch being stored finish first (their ACKs go out)
+            while not self.queue.empty() or self._busy:
                 await asyncio.sleep(0.01)
             self._task.cancel()
             try:
@@ -183,7 +184,9 @@ class Ingestor:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
+            self._busy = False
             batch = [await self.queue.get()]
+            self._busy = True
             deadline = loop.time() + self.linger_s
             while len(batch) < self.max_batch:
                 if not self.queue.empty():
