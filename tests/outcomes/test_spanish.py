@@ -122,3 +122,15 @@ def test_spanish_sleep_diary_labels_and_severity_words(login: Any, spanish_patie
     assert "Diario de sueño" in html and "¿A qué hora se acostó?" in html and "Regular" in html
     assert "What time did you get into bed?" not in html
     assert severity_words("moderately_severe") == "moderately severe"  # English outside a Spanish request
+
+
+@pytest.mark.django_db
+def test_a_spanish_item9_answer_shows_crisis_help_in_spanish_first(login: Any, spanish_patient: Any) -> None:
+    client = login(spanish_patient.user)
+    answers = {f"q{i}": str(v) for i, v in enumerate(phq9(6, item9=1), start=1)}
+    sent = client.post(reverse("outcomes:answer", args=["phq9"]), {**answers, "submission_key": "es-9"})
+    html = client.get(sent["Location"]).content.decode()
+    crisis = html.index("Por favor, pida ayuda ahora")
+    assert crisis < html.index("<h1>Gracias</h1>")  # crisis help comes before the thank-you
+    assert 'llame al <a href="tel:911">911</a>' in html and "Para español, marque 2." in html
+    assert "Please reach out now" not in html
