@@ -368,6 +368,43 @@ class FindingAcknowledgement(models.Model):
         return f"{self.finding_code} acknowledged by {self.acknowledged_by_id} at {self.acknowledged_at:%Y-%m-%d}"
 
 
+class OverrideStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a second signature"
+    APPROVED = "approved", "Co-signed"
+    REFUSED = "refused", "Refused by the second prescriber"
+
+
+class ContraindicationOverride(models.Model):
+    """A provider proposes to treat despite the contraindications of one rules run.
+
+    A contraindication blocks approval. The clinic's standard for overriding a hard limit is a
+    written reason and a second signature: another prescriber co-signs (or refuses, with a note).
+    Tied to the run: a new run (the history changed) needs a new override.
+    """
+
+    assessment = models.ForeignKey(EligibilityAssessment, on_delete=models.PROTECT, related_name="overrides")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    findings = models.JSONField(help_text="The contraindicated findings as the provider saw them")
+    reason = models.TextField()
+    proposed_at = models.DateTimeField()
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=OverrideStatus.choices, default=OverrideStatus.PENDING)
+    cosigned_at = models.DateTimeField(null=True, blank=True)
+    cosigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    cosign_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ("proposed_at", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["assessment"], condition=~models.Q(status="refused"),
+                                    name="one_live_override_per_run"),
+        ]
+
+    def __str__(self) -> str:
+        return f"override of run {self.assessment_id}: {self.status}"
+
+
 class Decision(models.TextChoices):
     APPROVE = "approve", "Approve"
     DECLINE = "decline", "Decline"

@@ -26,10 +26,12 @@ from ketaclinic.screening.models import (
     CaseStatus,
     ClearanceRequest,
     ClearanceStatus,
+    ContraindicationOverride,
     Decision,
     DocumentKind,
     EligibilityAssessment,
     FindingAcknowledgement,
+    OverrideStatus,
     ScreeningDecision,
 )
 
@@ -44,7 +46,8 @@ def do_decide_screening(acting_user: User, patient: Patient, *, decision: str, r
     """A provider approves, declines or defers a screening, with a reason.
 
     Approve needs: a rules run that the provider saw (`assessment_version` is still the latest;
-    otherwise the history changed under them), no contraindicated finding, every hold and caution
+    otherwise the history changed under them), no contraindicated finding unless a co-signed
+    ContraindicationOverride of that run exists, every hold and caution
     finding of that run acknowledged (one by one with do_acknowledge_finding, or ticked on the
     decision form: `acknowledge` holds their positions and each is recorded before the check),
     and no clearance still outstanding. Approval creates the treatment course
@@ -71,9 +74,12 @@ def do_decide_screening(acting_user: User, patient: Patient, *, decision: str, r
         if latest is None:
             raise ScreeningError("Run the eligibility rules before approving.")
         contraindicated = [f for f in latest.findings if f["severity"] == "contraindicated"]
-        if contraindicated:
+        overridden = ContraindicationOverride.objects.filter(assessment=latest, status=OverrideStatus.APPROVED).first()
+        if contraindicated and overridden is None:
             raise ScreeningError("Approval is blocked by a contraindication: "
-                                 + "; ".join(f["message"] for f in contraindicated))
+                                 + "; ".join(f["message"] for f in contraindicated)
+                                 + ". To treat anyway, propose an override with your reason; a second prescriber "
+                                   "must co-sign it.")
         for index in acknowledge:
             _acknowledge(acting_user, latest, index, "", now)
         done = set(FindingAcknowledgement.objects.filter(assessment=latest).values_list("finding_index", flat=True))
@@ -113,9 +119,80 @@ def do_decide_screening(acting_user: User, patient: Patient, *, decision: str, r
     record_event(acting_user, "SCREENING_DECIDED", patient=patient, obj=row, at=now,
                  details={"decision": decision, "reason": row.reason, "assessment": latest.version if latest else None,
                           "course": course.pk if course else None,
+                          "override": overridden.pk if decision == Decision.APPROVE and overridden else None,
                           "acknowledged": sorted(FindingAcknowledgement.objects.filter(assessment=latest)
                                                  .values_list("finding_index", flat=True)) if latest else []})
     return row
+
+
+def _contraindicated(assessment: EligibilityAssessment) -> list[dict[str, object]]:
+    return [f for f in assessment.findings if f["severity"] == "contraindicated"]
+
+
+@transaction.atomic
+def do_propose_contraindication_override(acting_user: User, patient: Patient, *, assessment_version: int,
+                                         reason: str, now: datetime | None = None) -> ContraindicationOverride:
+    """Propose to treat despite the contraindications of the latest rules run (needs a second signature).
+
+    Who: provider, medical director. A second submit returns the waiting proposal. Raises
+    ScreeningError (no reason, nothing contraindicated, the history changed, already co-signed).
+    Writes: ContraindicationOverride, AuditEvent.
+    """
+    require_perm(acting_user, patient.clinic, Perm.PRESCRIBE)
+    now = now or timezone.now()
+    if len(reason.strip()) < 10:
+        raise ScreeningError("Write why treatment is safe for this patient despite the contraindication.")
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    latest = EligibilityAssessment.objects.filter(patient=patient).order_by("-version").first()
+    if latest is None or latest.version != assessment_version:
+        raise ScreeningError("The health history changed while you were reviewing. Look at the new findings first.")
+    findings = _contraindicated(latest)
+    if not findings:
+        raise ScreeningError("This rules run has no contraindication to override.")
+    live = ContraindicationOverride.objects.filter(assessment=latest).exclude(status=OverrideStatus.REFUSED).first()
+    if live is not None:
+        if live.status == OverrideStatus.PENDING and live.proposed_by_id == acting_user.pk:
+            return live  # a double submit
+        raise ScreeningError("An override of this rules run already exists: " + live.get_status_display().lower()
+                             + ".")
+    row = ContraindicationOverride.objects.create(assessment=latest, patient=patient, findings=findings,
+                                                  reason=reason.strip(), proposed_at=now, proposed_by=acting_user)
+    record_event(acting_user, "CONTRAINDICATION_OVERRIDE_PROPOSED", patient=patient, obj=row, at=now,
+                 details={"assessment": latest.version, "codes": [f["code"] for f in findings],
+                          "reason": row.reason})
+    return row
+
+
+@transaction.atomic
+def do_cosign_contraindication_override(acting_user: User, override: ContraindicationOverride, *, approve: bool,
+                                        note: str = "", now: datetime | None = None) -> ContraindicationOverride:
+    """The second signature: another prescriber co-signs or refuses a proposed override.
+
+    Who: a provider or medical director other than the proposer. Refusing needs a note. Refused
+    when the history changed since the proposal (a newer rules run). Writes: the override, AuditEvent.
+    """
+    override = ContraindicationOverride.objects.select_for_update().select_related("patient__clinic").get(
+        pk=override.pk)
+    patient = override.patient
+    require_perm(acting_user, patient.clinic, Perm.PRESCRIBE)
+    now = now or timezone.now()
+    if override.proposed_by_id == acting_user.pk:
+        raise ScreeningError("A second signature must come from another prescriber.")
+    if override.status != OverrideStatus.PENDING:
+        raise ScreeningError("This override is already " + override.get_status_display().lower() + ".")
+    latest = EligibilityAssessment.objects.filter(patient=patient).order_by("-version").first()
+    if latest is None or latest.pk != override.assessment_id:
+        raise ScreeningError("The health history changed after this override was proposed. It needs a new proposal.")
+    if not approve and not note.strip():
+        raise ScreeningError("Write why you refuse the override.")
+    override.status = OverrideStatus.APPROVED if approve else OverrideStatus.REFUSED
+    override.cosigned_by, override.cosigned_at, override.cosign_note = acting_user, now, note.strip()[:500]
+    override.save(update_fields=["status", "cosigned_by", "cosigned_at", "cosign_note"])
+    record_event(acting_user, "CONTRAINDICATION_OVERRIDE_COSIGNED" if approve else "CONTRAINDICATION_OVERRIDE_REFUSED",
+                 patient=patient, obj=override, at=now,
+                 details={"assessment": latest.version, "proposed_by": override.proposed_by_id,
+                          "note": override.cosign_note})
+    return override
 
 
 def _acknowledge(acting_user: User, assessment: EligibilityAssessment, index: int, note: str,

@@ -31,9 +31,11 @@ from ketaclinic.screening.models import (
     AntidepressantTrialRecord,
     BaselineVitals,
     ClearanceRequest,
+    ContraindicationOverride,
     EligibilityAssessment,
     FindingAcknowledgement,
     Medication,
+    OverrideStatus,
     Referral,
     ReviewFlag,
     ScreeningDecision,
@@ -102,6 +104,9 @@ def _review_context(request: HttpRequest, patient: Patient, **forms: Any) -> dic
     latest = assessments[0] if assessments else None
     can_decide = has_perm(request.user, patient.clinic, Perm.PRESCRIBE)
     findings = _findings(latest)
+    has_contraindication = any(row["finding"]["severity"] == "contraindicated" for row in findings)
+    overrides = (list(ContraindicationOverride.objects.filter(assessment=latest)
+                      .select_related("proposed_by", "cosigned_by")) if latest and has_contraindication else [])
     decision_form = forms.get("decision_form") or DecisionForm(initial={
         "indication_code": (latest.inputs.get("indications") or [""])[0] if latest else "",
     }, to_acknowledge=_to_acknowledge(findings))
@@ -110,6 +115,10 @@ def _review_context(request: HttpRequest, patient: Patient, **forms: Any) -> dic
     return {
         "patient": patient, "clinic": patient.clinic, "case": case, "latest": latest, "assessments": assessments,
         "findings": findings,
+        "has_contraindication": has_contraindication, "overrides": overrides,
+        "can_propose_override": (can_decide and has_contraindication and case is not None
+                                 and case.status in DECIDABLE
+                                 and all(o.status == OverrideStatus.REFUSED for o in overrides)),
         "referrals": Referral.objects.filter(patient=patient).select_related("created_by"),
         "decisions": ScreeningDecision.objects.filter(patient=patient).select_related("decided_by", "course"),
         "history": _history(patient), "condition_labels": CONDITION_LABELS,
@@ -287,6 +296,36 @@ def acknowledge_finding(request: HttpRequest, patient_id: int) -> HttpResponse:
     return _write_and_return(request, patient.pk, "findings", lambda: actions.do_acknowledge_finding(
         request.user, patient, assessment_version=int(version), finding_index=int(index),  # type: ignore[arg-type]
         note=request.POST.get("note", "")), "Finding acknowledged.")
+
+
+@login_required
+@require_POST
+def propose_override(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """A provider proposes to treat despite a contraindication; another prescriber must co-sign."""
+    require_staff(request)
+    patient = get_patient_for_review(request.user, patient_id)
+    version = request.POST.get("assessment_version", "")
+    if not version.isdigit():
+        messages.error(request, "That rules run could not be found. Reload the page and try again.")
+        return redirect(reverse("screening:review", args=[patient.pk]) + "#findings")
+    return _write_and_return(request, patient.pk, "override", lambda: actions.do_propose_contraindication_override(
+        request.user, patient, assessment_version=int(version),  # type: ignore[arg-type]
+        reason=request.POST.get("reason", "")), "Override proposed. Another prescriber must co-sign it.")
+
+
+@login_required
+@require_POST
+def cosign_override(request: HttpRequest, override_id: int) -> HttpResponse:
+    """The second signature on a proposed contraindication override (co-sign or refuse)."""
+    require_staff(request)
+    override = get_object_or_404(ContraindicationOverride.objects.select_related("patient"), pk=override_id)
+    get_patient_for_review(request.user, override.patient_id)  # 404 outside the clinic, 403 without clinical role
+    approve = request.POST.get("approve") == "yes"
+    return _write_and_return(request, override.patient_id, "override",
+                             lambda: actions.do_cosign_contraindication_override(
+                                 request.user, override, approve=approve,  # type: ignore[arg-type]
+                                 note=request.POST.get("note", "")),
+                             "Override co-signed." if approve else "Override refused.")
 
 
 @login_required
