@@ -4,7 +4,9 @@ One boolean per (course, visit, grid start) over the whole horizon, every rule w
 directly from the model description, nothing shared with the solver code (only the parsed
 instance). At most #chairs visits overlapping at every start suffices for a chair
 assignment (interval graphs are perfect); the chairs are then given by interval colouring.
-Only for instances without `fixed` or `booked` visits.
+Booked visits: their courses must be scheduled, a booked start kept is one boolean, and
+`score=True` maximises weight − move_penalty × moves. Not for `fixed` visits (their given
+chairs would need more than interval colouring).
 """
 
 from __future__ import annotations
@@ -35,9 +37,9 @@ def _capacity(instance: Instance, minute: int) -> int:
     return on * instance.max_infusions_per_nurse
 
 
-def solve_exact(instance: Instance, seconds: float = 60.0) -> tuple[Plan, bool]:
-    """The best plan and whether CP-SAT proved it optimal."""
-    assert not instance.fixed and not instance.booked
+def solve_exact(instance: Instance, seconds: float = 60.0, *, score: bool = False) -> tuple[Plan, bool]:
+    """The best plan (by weight, or by score) and whether CP-SAT proved it optimal."""
+    assert not instance.fixed
     m = cp_model.CpModel()
     present: dict[str, cp_model.IntVar] = {}
     x: dict[tuple[str, int, int], cp_model.IntVar] = {}
@@ -74,7 +76,13 @@ def solve_exact(instance: Instance, seconds: float = 60.0) -> tuple[Plan, bool]:
         inf = [v for v, t, c in cells if t + c.phases.checkin <= tau < t + c.phases.checkin + c.phases.infusion]
         if inf:
             m.add(sum(inf) <= _capacity(instance, tau))
-    m.maximize(sum(c.weight * present[c.id] for c in instance.courses))
+    kept = []
+    for b in instance.booked:
+        m.add(present[b.course] == 1)
+        kept.append(x.get((b.course, b.visit, b.start), 0))
+    weight = sum(c.weight * present[c.id] for c in instance.courses)
+    moves = len(kept) - sum(kept)
+    m.maximize(weight - instance.move_penalty * moves if score else weight)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = 2
@@ -89,12 +97,14 @@ def solve_exact(instance: Instance, seconds: float = 60.0) -> tuple[Plan, bool]:
         free_at[chair] = t + courses[cid].phases.total
         assignments.append(Assignment(cid, k, chair, t))
     scheduled = {a.course for a in assignments}
+    placed = {(a.course, a.visit): a.start for a in assignments}
     plan = Plan(
         status="optimal" if status == cp_model.OPTIMAL else "feasible",
         method="exact",
         objective=sum(courses[c].weight for c in scheduled),
-        bound=math.floor(solver.best_objective_bound + 1e-6),
-        moved=0,
+        # By score, the solver's bound is on the score; the weight bound is then the trivial one.
+        bound=sum(c.weight for c in instance.courses) if score else math.floor(solver.best_objective_bound + 1e-6),
+        moved=sum(1 for b in instance.booked if placed.get((b.course, b.visit)) != b.start),
         assignments=tuple(assignments),
         unscheduled=tuple(c.id for c in instance.courses if c.id not in scheduled),
         solve_seconds=solver.wall_time,

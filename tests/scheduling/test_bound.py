@@ -72,3 +72,19 @@ def test_plain_plan_has_no_score_bound() -> None:
     inst = parse_instance(_tiny(1))
     plan = solve_cpsat(inst, Options(time_limit=2.0, workers=1, seed=1))
     assert plan.score_bound is None and "score_bound" not in plan_to_json(plan, inst.epoch)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 5, 8])
+def test_replanning_bounds_hold_against_the_exact_optima(seed: int) -> None:
+    # Half the list booked earlier by first-fit; every booking may move at a cost.
+    inst = parse_instance(with_bookings(_tiny(seed), share=0.5, locked_days=0))
+    assert inst.booked
+    by_score, proven_score = solve_exact(inst, score=True)
+    by_weight, proven_weight = solve_exact(inst)
+    assert proven_score and proven_weight
+    assert validate(inst, by_score) == [] and validate(inst, by_weight) == []
+    best_score = by_score.objective - inst.move_penalty * by_score.moved
+    plan = solve_cpsat(inst, Options(time_limit=4.0, workers=2, seed=1))
+    assert validate(inst, plan) == [] and plan.score_bound is not None
+    assert plan.objective - inst.move_penalty * plan.moved <= best_score <= plan.score_bound
+    assert plan.objective <= by_weight.objective <= plan.bound
