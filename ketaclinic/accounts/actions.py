@@ -91,6 +91,21 @@ def do_invite_staff(acting_user: User, clinic: Clinic, *, email: str, full_name:
     return invitation, token
 
 
+def withdraw_patient_invitations(acting_user: User, patient: Patient, now: datetime, reason: str) -> int:
+    """Take back the patient's unused portal links (e.g. a self-referral set aside as spam).
+
+    Call inside the caller's transaction; the caller has checked permission. Returns how many.
+    """
+    open_links = Invitation.objects.filter(patient=patient, accepted_at__isnull=True, withdrawn_at__isnull=True,
+                                           expires_at__gt=now)
+    ids = list(open_links.values_list("id", flat=True))
+    if ids:
+        Invitation.objects.filter(id__in=ids).update(withdrawn_at=now)
+        record_event(acting_user, "PATIENT_INVITATION_WITHDRAWN", patient=patient, at=now,
+                     details={"invitations": ids, "reason": reason})
+    return len(ids)
+
+
 def find_open_invitation(token: str, now: datetime | None = None) -> Invitation:
     invitation = Invitation.objects.select_related("clinic", "patient").filter(token_hash=hash_token(token)).first()
     if invitation is None or not invitation.is_open(now):

@@ -93,9 +93,11 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True, help_text="The clinic took the link back")
 
     def __str__(self) -> str:
         return f"Invitation for {self.email} ({self.role})"
 
     def is_open(self, now: Any = None) -> bool:
-        return self.accepted_at is None and (now or timezone.now()) < self.expires_at
+        return (self.accepted_at is None and self.withdrawn_at is None
+                and (now or timezone.now()) < self.expires_at)

@@ -6,6 +6,7 @@ behind a trusted proxy), the front desk's check, the public clinic pages and the
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from ketaclinic.patients.models import Patient, Stage
 from ketaclinic.screening import actions
 from ketaclinic.screening.actions.referral import SELF_REFERRALS_PER_HOUR
 from ketaclinic.screening.models import CaseStatus, Referral, SelfReferral
-from tests.factories import make_staff
+from tests.factories import make_patient, make_staff
 from tests.screening.conftest import case_of
 
 pytestmark = pytest.mark.django_db
@@ -246,3 +247,35 @@ def test_checking_a_self_referral_ladder(login: Any, anon: Any, clinic: Any, fro
         assert SelfReferral.objects.get().status == "new"
     assert login(front_desk).post(reverse("screening:check_self_referral", args=[request.pk])).status_code == 302
     assert SelfReferral.objects.get().status == "checked"
+
+
+def test_setting_a_request_aside_withdraws_its_portal_link_but_not_an_existing_patients(
+        anon: Any, login: Any, clinic: Any, front_desk: Any, patient: Any,
+        django_capture_on_commit_callbacks: Any) -> None:
+    import re
+
+    from django.test import Client
+
+    with django_capture_on_commit_callbacks(execute=True):
+        anon.post(_url(clinic), SELF)
+    link = re.search(r"http://testserver(/\S+)", mail.outbox[-1].body)
+    assert link is not None
+    request = SelfReferral.objects.get(email="kim@example.org")
+    login(front_desk).post(reverse("screening:dismiss_self_referral", args=[request.pk]), {"note": "spam"})
+    invitation = Invitation.objects.get(patient=request.patient)
+    assert invitation.withdrawn_at is not None and not invitation.is_open()
+    assert Client().get(link.group(1)).status_code == 410
+    assert AuditEvent.objects.filter(action="PATIENT_INVITATION_WITHDRAWN", actor=front_desk).count() == 1
+    # A request matching a registered patient leaves that patient's own invitation alone.
+    from ketaclinic.patients.actions import do_invite_patient
+
+    other = make_patient(clinic, with_account=False, first_name="Reg", last_name="Istered",
+                         date_of_birth=date(1980, 2, 2), email="reg@example.org")
+    own, _ = do_invite_patient(front_desk, other)
+    anon.post(_url(clinic), {**SELF, "first_name": "Reg", "last_name": "Istered", "date_of_birth": "1980-02-02",
+                             "email": "reg@example.org"})
+    matched = SelfReferral.objects.get(email="reg@example.org")
+    assert matched.matched_existing
+    login(front_desk).post(reverse("screening:dismiss_self_referral", args=[matched.pk]), {"note": "already ours"})
+    own.refresh_from_db()
+    assert own.withdrawn_at is None and own.is_open()

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ketaclinic.accounts.actions import withdraw_patient_invitations
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Perm, require_perm
 from ketaclinic.audit.log import record_event
@@ -184,7 +185,8 @@ def do_dismiss_self_referral(acting_user: User, self_referral: SelfReferral, *, 
                              now: datetime | None = None) -> SelfReferral:
     """Front desk sets a self-referral aside (spam, a test), saying why.
 
-    The chart the form made stays (charts are never deleted); the reason is kept on the request.
+    The chart the form made stays (charts are never deleted); the reason is kept on the request;
+    the portal link it emailed is withdrawn (a stranger's address must not get an account).
     """
     require_perm(acting_user, self_referral.clinic, Perm.REGISTER_PATIENTS)
     if not note.strip():
@@ -196,6 +198,9 @@ def do_dismiss_self_referral(acting_user: User, self_referral: SelfReferral, *, 
     request.handled_at, request.handled_by = now or timezone.now(), acting_user
     request.handled_note = note.strip()[:300]
     request.save(update_fields=["status", "handled_at", "handled_by", "handled_note"])
+    if request.patient is not None and not request.matched_existing and request.patient.user_id is None:
+        withdraw_patient_invitations(acting_user, request.patient, request.handled_at,
+                                     f"self-referral set aside: {request.handled_note}")
     record_event(acting_user, "SELF_REFERRAL_DISMISSED", clinic=request.clinic, obj=request, at=request.handled_at,
                  details={"note": request.handled_note})
     return request
