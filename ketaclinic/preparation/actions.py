@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Perm, has_perm, require_perm
@@ -55,7 +56,7 @@ def _require_patient_or_staff(user: Any, visit: Visit) -> None:
 
 def _require_open(visit: Visit) -> None:
     if visit.status not in ACTIVE_STATUSES:
-        raise PreparationError("This visit has been cancelled, so there is nothing to prepare.")
+        raise PreparationError(_("This visit has been cancelled, so there is nothing to prepare."))
 
 
 def _locked_plan(visit: Visit, now: datetime) -> PreparationPlan:
@@ -88,14 +89,14 @@ def do_record_ride(acting_user: User, visit: Visit, *, kind: str, escort_name: s
     values = {"kind": kind, "escort_name": escort_name.strip(), "escort_phone": escort_phone.strip(),
               "relationship": relationship.strip(), "car_service_name": car_service_name.strip()}
     if kind not in RideKind.values:
-        raise PreparationError("Choose how you will get home.", "kind")
+        raise PreparationError(_("Choose how you will get home."), "kind")
     if kind == RideKind.ADULT or escort_required:
         if not values["escort_name"]:
-            raise PreparationError("Please give the name of the adult who will take you home.", "escort_name")
+            raise PreparationError(_("Please give the name of the adult who will take you home."), "escort_name")
         if not PHONE_RE.match(values["escort_phone"]):
-            raise PreparationError("Please give their phone number, for example 207-555-0142.", "escort_phone")
+            raise PreparationError(_("Please give their phone number, for example 207-555-0142."), "escort_phone")
     elif values["escort_phone"] and not PHONE_RE.match(values["escort_phone"]):
-        raise PreparationError("Please check the phone number, for example 207-555-0142.", "escort_phone")
+        raise PreparationError(_("Please check the phone number, for example 207-555-0142."), "escort_phone")
     plan = _locked_plan(visit, now)
     current = RideDetails.objects.filter(plan=plan).order_by("-recorded_at", "-id").first()
     same = current is not None and all(getattr(current, k) == v for k, v in values.items())
@@ -136,7 +137,7 @@ def do_confirm_ride(acting_user: User, visit: Visit, *, now: datetime | None = N
     now = now or timezone.now()
     plan = _locked_plan(visit, now)
     if not RideDetails.objects.filter(plan=plan).exists():
-        raise PreparationError("Please tell us who is taking you home first.")
+        raise PreparationError(_("Please tell us who is taking you home first."))
     _confirm(acting_user, plan, visit, now)
     return plan
 
@@ -195,14 +196,14 @@ def do_submit_health_update(acting_user: User, visit: Visit, answers: HealthAnsw
     _require_open(visit)
     now = now or timezone.now()
     if (answers.bp_systolic is None) != (answers.bp_diastolic is None):
-        raise PreparationError("Please give both blood pressure numbers, or neither.", "bp_systolic")
+        raise PreparationError(_("Please give both blood pressure numbers, or neither."), "bp_systolic")
     for yes, details, field in ((answers.new_illness, answers.new_illness_details, "new_illness_details"),
                                 (answers.surgery, answers.surgery_details, "surgery_details"),
                                 (answers.new_symptoms, answers.new_symptoms_details, "new_symptoms_details"),
                                 (answers.new_medications, answers.new_medications_details,
                                  "new_medications_details")):
         if yes and not details.strip():
-            raise PreparationError("Please tell us a little more.", field)
+            raise PreparationError(_("Please tell us a little more."), field)
     plan = _locked_plan(visit, now)
     flags = health_flags(answers, visit)
     values = {k: (v.strip() if isinstance(v, str) else v) for k, v in answers.__dict__.items()}
@@ -278,9 +279,9 @@ def do_record_attestation(acting_user: User, visit: Visit, *, last_solid_food_at
         if value is None:
             continue
         if value.tzinfo is None:
-            raise PreparationError("Please give a full date and time.", field)
+            raise PreparationError(_("Please give a full date and time."), field)
         if value.astimezone(UTC) > now.astimezone(UTC):
-            raise PreparationError("This time is in the future. Please check it.", field)
+            raise PreparationError(_("This time is in the future. Please check it."), field)
     plan = _locked_plan(visit, now)
     attestation = DayOfAttestation.objects.create(
         plan=plan, last_solid_food_at=last_solid_food_at, last_clear_liquids_at=last_clear_liquids_at,
@@ -299,7 +300,7 @@ def do_write_intention(acting_user: User, visit: Visit, *, text: str, shared: bo
     if not _is_patient(acting_user, visit):
         raise PermissionDenied("Only the patient writes their intentions.")
     if not text.strip():
-        raise PreparationError("Write a few words, or leave the page.", "text")
+        raise PreparationError(_("Write a few words, or leave the page."), "text")
     now = now or timezone.now()
     plan = _locked_plan(visit, now)
     current = Intention.objects.filter(plan=plan).order_by("-written_at", "-id").first()

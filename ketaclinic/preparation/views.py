@@ -107,6 +107,16 @@ def _form_error(form: Any, exc: actions.PreparationError) -> None:
     form.add_error(field, str(exc))
 
 
+def _visit_words(visit: Any) -> dict[str, str]:
+    """The visit's day and clock time in the page's language and the clinic's zone."""
+    fmt = Fmt(translation.get_language() or "en", visit.clinic.zone)
+    return {"visit_day": fmt.day(visit.starts_at), "visit_clock": fmt.clock(visit.starts_at)}
+
+
+def _moment(visit: Any, at: Any) -> str:
+    return Fmt(translation.get_language() or "en", visit.clinic.zone).when(at) if at else ""
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def ride(request: HttpRequest, visit_id: int) -> HttpResponse:
@@ -124,12 +134,13 @@ def ride(request: HttpRequest, visit_id: int) -> HttpResponse:
             _form_error(form, exc)
         else:
             confirmed = form.cleaned_data["confirm"]
-            messages.success(request, "Thank you. Your ride home is confirmed." if confirmed
-                             else "Saved. Please come back to confirm it the day before your visit.")
+            messages.success(request, _("Thank you. Your ride home is confirmed.") if confirmed
+                             else _("Saved. Please come back to confirm it the day before your visit."))
             return redirect("preparation:visit", visit.pk)
     return render(request, "preparation/ride.html", {
         "visit": visit, "plan": plan, "form": form, "is_owner": is_owner, "current": current,
-        "escort_required": visit.clinic.protocol().preparation.escort_required})
+        "escort_required": visit.clinic.protocol().preparation.escort_required,
+        "confirmed_when": _moment(visit, plan.ride_confirmed_at), **_visit_words(visit)})
 
 
 @login_required
@@ -149,11 +160,12 @@ def health_update(request: HttpRequest, visit_id: int) -> HttpResponse:
         except actions.PreparationError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, "Thank you. We got your health update.")
+            messages.success(request, _("Thank you. We got your health update."))
             return redirect("preparation:visit", visit.pk)
+    previous = latest_health_update(plan)
     return render(request, "preparation/health_update.html", {
-        "visit": visit, "plan": plan, "form": form, "is_owner": is_owner,
-        "previous": latest_health_update(plan)})
+        "visit": visit, "plan": plan, "form": form, "is_owner": is_owner, "previous": previous,
+        "previous_when": _moment(visit, previous.submitted_at if previous else None), **_visit_words(visit)})
 
 
 @login_required
@@ -173,10 +185,10 @@ def attest(request: HttpRequest, visit_id: int) -> HttpResponse:
         except actions.PreparationError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, "Thank you. Your nurse will go over this with you when you arrive.")
+            messages.success(request, _("Thank you. Your nurse will go over this with you when you arrive."))
             return redirect("preparation:visit", visit.pk)
     return render(request, "preparation/attest.html", {"visit": visit, "plan": plan, "form": form,
-                                                         "is_owner": is_owner})
+                                                         "is_owner": is_owner, **_visit_words(visit)})
 
 
 @login_required
@@ -195,7 +207,7 @@ def intentions(request: HttpRequest, visit_id: int) -> HttpResponse:
         except actions.PreparationError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, _("Saved."))
             return redirect("preparation:visit", visit.pk)
     return render(request, "preparation/intentions.html", {"visit": visit, "form": form})
 

@@ -102,3 +102,29 @@ def test_an_english_patient_sees_the_same_plan_as_before(visit: Any, login: Any,
     text = main_text(login(patient.user).get(reverse("preparation:visit", args=[visit.pk])).content.decode())
     assert "Your visit on Tuesday, March 16" in text and "Your timeline" in text
     assert "Stop eating solid food by 4:00 AM on Tuesday, March 16." in text
+
+
+@pytest.mark.django_db
+def test_the_other_preparation_pages_are_in_spanish_for_a_spanish_patient(visit: Any, login: Any,
+                                                                          patient: Any) -> None:
+    do_set_preferred_language(patient.user, patient, "es")
+    client = login(patient.user)
+    expected = {"preparation:ride": "Su regreso a casa", "preparation:health_update": "Su informe de salud",
+                "preparation:attest": "Antes de venir", "preparation:intentions": "Su intención"}
+    leftover = {"the", "your", "please", "visit", "before", "after", "when", "what", "have", "you"}
+    for name, heading in expected.items():
+        text = main_text(client.get(reverse(name, args=[visit.pk])).content.decode())
+        assert heading in text, name
+        assert "martes 16 de marzo" in text or name == "preparation:intentions", name
+        words = set(re.findall(r"[a-z]+", text.lower()))
+        assert not words & leftover, (name, words & leftover)
+        assert readability(heading, text, "es").passes, name
+    breathing = main_text(client.get(reverse("preparation:breathing")).content.decode())
+    assert "Respiración tranquila" in breathing and "988" in breathing
+    assert readability("Respiración tranquila", breathing, "es").passes
+    # A mistake is explained in Spanish and what was typed stays in the form.
+    response = client.post(reverse("preparation:ride", args=[visit.pk]),
+                           {"kind": "adult", "escort_name": "", "escort_phone": "207-555-0142"})
+    html = response.content.decode()
+    assert "Por favor, escriba el nombre del adulto que le llevará a casa." in html
+    assert 'value="207-555-0142"' in html

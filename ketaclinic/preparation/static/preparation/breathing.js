@@ -9,7 +9,9 @@
     var cue = box.querySelector(".breath-cue");
     var timer = null;
     var phaseTimer = null;
-    var phases = [["Breathe in", 4], ["Hold", 4], ["Breathe out slowly", 6]];
+    // The words come from the page (data-say-*), so they are in the patient's language.
+    function say(name, fallback) { return box.getAttribute("data-say-" + name) || fallback; }
+    var phases = [[say("in", "Breathe in"), 4], [say("hold", "Hold"), 4], [say("out", "Breathe out slowly"), 6]];
 
     function showPhase(i) {
       cue.textContent = phases[i][0];
@@ -20,7 +22,7 @@
       box.classList.remove("running");
       start.hidden = false; stop.hidden = true;
       left.textContent = message;
-      cue.textContent = "Breathe in for 4 · hold for 4 · breathe out for 6";
+      cue.textContent = say("idle", "Breathe in for 4 · hold for 4 · breathe out for 6");
     }
     start.addEventListener("click", function () {
       var end = Date.now() + parseInt(minutes.value, 10) * 60000;
@@ -29,14 +31,14 @@
       showPhase(0);
       function tick() {
         var ms = end - Date.now();
-        if (ms <= 0) { finish("Well done. Notice how you feel."); return; }
+        if (ms <= 0) { finish(say("done", "Well done. Notice how you feel.")); return; }
         var s = Math.ceil(ms / 1000);
-        left.textContent = Math.floor(s / 60) + ":" + ("0" + (s % 60)).slice(-2) + " left";
+        left.textContent = Math.floor(s / 60) + ":" + ("0" + (s % 60)).slice(-2) + " " + say("left", "left");
       }
       tick();
       timer = setInterval(tick, 1000);
     });
-    stop.addEventListener("click", function () { finish("Stopped."); start.focus(); });
+    stop.addEventListener("click", function () { finish(say("stopped", "Stopped.")); start.focus(); });
   }
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-breathing]").forEach(setup);
