@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Perm, has_perm, require_perm
@@ -271,10 +272,10 @@ def do_book_course(acting_user: User, course: TreatmentCourse, placements: list[
 def _notice_check(visit: Visit, now: datetime) -> None:
     notice = visit.clinic.protocol().course.cancellation_notice_h
     if visit.starts_at - now < timedelta(hours=notice):
-        phone = visit.clinic.phone or "the clinic"
+        phone = visit.clinic.phone or _("the clinic")
         raise TooLateToChange(
-            f"Your visit is less than {notice} hours away, so it can't be changed online. "
-            f"Please call us at {phone}.")
+            _("Your visit is less than %(hours)s hours away, so it can't be changed online. "
+              "Please call us at %(phone)s.") % {"hours": notice, "phone": phone})
 
 
 @transaction.atomic
@@ -296,7 +297,7 @@ def do_move_visit(acting_user: User, visit: Visit, chair: Chair | None, starts_a
     if not staff:
         _notice_check(visit, now)
         if starts_at - now < timedelta(hours=visit.clinic.protocol().course.cancellation_notice_h):
-            raise TooLateToChange("Please pick a time further ahead, or call the clinic.")
+            raise TooLateToChange(_("Please pick a time further ahead, or call the clinic."))
     if starts_at <= now:
         raise RuleBroken([Problem("past", "A visit can't be moved into the past.")])
     course = visit.course

@@ -16,7 +16,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from ketaclinic.accounts.models import User
@@ -126,15 +127,21 @@ def render_feed(feed: CalendarFeed, *, now: datetime | None = None) -> bytes:
     since = now - timedelta(days=PAST_DAYS)
     clinic = feed.clinic
     if feed.kind == FeedKind.PATIENT and feed.patient is not None:
-        cal = _calendar(f"My visits – {clinic.name}")
-        visits = (Visit.objects.filter(patient=feed.patient, status__in=ACTIVE_STATUSES, ends_at__gte=since)
-                  .select_related("course").order_by("starts_at"))
-        for v in visits:
-            cal.add_component(_event(
-                f"visit-{v.pk}", v.starts_at, v.ends_at, f"Infusion visit {v.number} of {v.course.planned_visits}",
-                location=clinic.address, stamp=now,
-                description=(f"{clinic.name}. Please bring your ride with you; you cannot drive after your "
-                             f"infusion. To change or cancel, use your patient page or call {clinic.phone}.")))
+        # Calendar apps fetch without signing in: write it in the patient's language.
+        with translation.override(feed.patient.preferred_language if feed.patient.preferred_language in ("en", "es")
+                                  else "en"):
+            cal = _calendar(_("My visits – %(clinic)s") % {"clinic": clinic.name})
+            visits = (Visit.objects.filter(patient=feed.patient, status__in=ACTIVE_STATUSES, ends_at__gte=since)
+                      .select_related("course").order_by("starts_at"))
+            for v in visits:
+                cal.add_component(_event(
+                    f"visit-{v.pk}", v.starts_at, v.ends_at,
+                    _("Infusion visit %(number)s of %(count)s") % {"number": v.number,
+                                                                   "count": v.course.planned_visits},
+                    location=clinic.address, stamp=now,
+                    description=_("%(clinic)s. Please bring your ride with you; you cannot drive after your "
+                                  "infusion. To change or cancel, use your patient page or call %(phone)s.")
+                    % {"clinic": clinic.name, "phone": clinic.phone}))
     elif feed.kind == FeedKind.CHAIR and feed.chair is not None:
         cal = _calendar(f"{feed.chair.name} – {clinic.name}")
         visits = (Visit.objects.filter(chair=feed.chair, status__in=ACTIVE_STATUSES, ends_at__gte=since)

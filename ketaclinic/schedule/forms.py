@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ketaclinic.accounts.models import User
 from ketaclinic.courses.models import TreatmentCourse
@@ -108,7 +109,11 @@ class ShiftForm(forms.Form):
         return data
 
 
-WEEKDAY_LABELS = (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday"))
+# A context of our own: the plain day names also serve Django's date formatting ("lunes", lower case).
+WEEKDAY_LABELS = (pgettext_lazy("availability checkbox", "Monday"), pgettext_lazy("availability checkbox", "Tuesday"),
+                  pgettext_lazy("availability checkbox", "Wednesday"),
+                  pgettext_lazy("availability checkbox", "Thursday"), pgettext_lazy("availability checkbox", "Friday"),
+                  pgettext_lazy("availability checkbox", "Saturday"), pgettext_lazy("availability checkbox", "Sunday"))
 
 
 class AvailabilityForm(forms.Form):

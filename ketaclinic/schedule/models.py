@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Chair(models.Model):
@@ -128,6 +129,7 @@ class Visit(models.Model):
 
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAY_SHORT = (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun"))
 
 
 class Availability(models.Model):
@@ -176,14 +178,15 @@ class Availability(models.Model):
         return bool(self.escort_weekday_list) and self.escort_from is not None and self.escort_until is not None
 
     def describe(self) -> str:
-        days = ", ".join(WEEKDAY_NAMES[d][:3] for d in self.weekday_list) or "no days"
+        """'Mon, Wed 08:00-12:00' in the active language (patients read it in theirs)."""
+        days = ", ".join(str(WEEKDAY_SHORT[d]) for d in self.weekday_list) or str(_("no days"))
         return f"{days} {self.from_time:%H:%M}-{self.until_time:%H:%M}"
 
     def describe_escort(self) -> str:
         """The ride's pick-up times, or "" when none were given."""
         if not self.has_escort_times or self.escort_from is None or self.escort_until is None:
             return ""
-        days = ", ".join(WEEKDAY_NAMES[d][:3] for d in self.escort_weekday_list)
+        days = ", ".join(str(WEEKDAY_SHORT[d]) for d in self.escort_weekday_list)
         return f"{days} {self.escort_from:%H:%M}-{self.escort_until:%H:%M}"
 
 

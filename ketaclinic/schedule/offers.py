@@ -14,6 +14,7 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Perm, has_perm
@@ -101,16 +102,16 @@ def do_accept_offer(acting_user: User, recipient: SlotOfferRecipient, *, now: da
     if not is_staff and course.patient.user_id != acting_user.pk:
         raise PermissionDenied("This offer is not yours.")
     if offer.status != OfferStatus.OPEN or recipient.declined_at is not None:
-        raise OfferGone("Sorry, someone else took this time first.")
+        raise OfferGone(_("Sorry, someone else took this time first."))
     if offer.starts_at <= now:
-        raise OfferGone("Sorry, this time has passed.")
+        raise OfferGone(_("Sorry, this time has passed."))
     plan = plan_for_offer(course, offer)
     if plan is None:
-        raise OfferGone("Sorry, this time no longer works for your visits. The front desk will help you.")
+        raise OfferGone(_("Sorry, this time no longer works for your visits. The front desk will help you."))
     try:
         visits = do_book_course(acting_user, course, plan, source=f"offer {offer.pk}", now=now)
     except (RuleBroken, SlotTaken) as exc:
-        raise OfferGone("Sorry, this time was just taken.") from exc
+        raise OfferGone(_("Sorry, this time was just taken.")) from exc
     offer.status = OfferStatus.FILLED
     offer.filled_visit = visits[0]
     offer.closed_at = now

@@ -57,7 +57,15 @@ from ketaclinic.schedule.planning import (
 from ketaclinic.schedule.rules import Placement, Problem, blocking, check_course_plan, day_label, hhmm, load_boards
 from ketaclinic.scheduling.common import make_plan
 from ketaclinic.scheduling.greedy import solve_greedy
-from ketaclinic.scheduling.model import Assignment, ScheduleInputError, format_stamp, parse_instance
+from ketaclinic.scheduling.model import (
+    Assignment,
+    Plan,
+    ScheduleInputError,
+    format_stamp,
+    parse_instance,
+    parse_plan,
+    plan_to_json,
+)
 from ketaclinic.scheduling.validate import validate
 
 MOVABLE_STATUSES = (VisitStatus.BOOKED, VisitStatus.CONFIRMED)
@@ -340,6 +348,8 @@ def do_replan_schedule(acting_user: User, clinic: Clinic, *, method: str = "cpsa
     if not replan.built.data["open_days"]:
         raise ScheduleInputError("open_days", "The clinic has no open days in the next weeks. Set opening hours first.")
     plan = run_plan(replan.built.data, method=method, seconds=seconds)
+    if replan.replan and plan.get("unscheduled"):
+        plan = _better_with_moves(replan.built.data, plan, method=method, seconds=seconds / 2)
     moves = plan_moves(clinic, plan, replan, first) if plan.get("status") in ("optimal", "feasible") else []
     built = replan.built
     proposal = Proposal.objects.create(
@@ -353,6 +363,77 @@ def do_replan_schedule(acting_user: User, clinic: Clinic, *, method: str = "cpsa
                           "moves": len(moves), "status": plan["status"], "move_penalty": penalty,
                           "offer": offer_id})
     return proposal
+
+
+MUST_KEEP_WEIGHT = 1000  # in the second solve: a booked course outweighs any number of newcomers
+
+
+def _score(plan: Plan, weights: dict[str, int], penalty: int) -> int:
+    return sum(weights.get(c, 1) for c in {a.course for a in plan.assignments}) - penalty * plan.moved
+
+
+def _better_with_moves(data: dict[str, Any], plan: dict[str, Any], *, method: str, seconds: float) -> dict[str, Any]:
+    """A second try when the first plan left waiting courses out: let booked visits move freely.
+
+    The solver may keep every booking where it is once the bookings fit (moving costs), even
+    when a few moves would place another course. Here booked courses are ordinary courses of
+    overwhelming weight (so all are kept, anywhere), the plan is solved, then every moved visit
+    goes back to its booked slot wherever the independent validator still accepts the plan,
+    so only the moves that matter remain. The better of the two plans by weight minus move
+    penalties is returned, in the original instance's terms.
+    """
+    instance = parse_instance(data)
+    weights = {c.id: c.weight for c in instance.courses}
+    first = parse_plan(plan, instance.epoch)
+    required = {b.course for b in instance.booked}
+    free = {**data, "booked": [],
+            "courses": [{**c, "weight": MUST_KEEP_WEIGHT} if c["id"] in required else c for c in data["courses"]]}
+    try:
+        loose = run_plan(free, method=method, seconds=seconds)
+    except ScheduleInputError:
+        return plan
+    if not required.issubset({a["course"] for a in loose.get("assignments", [])}):
+        return plan
+    assignments = list(parse_plan(loose, instance.epoch).assignments)
+    booked = {(b.course, b.visit): b for b in instance.booked}
+
+    def valid(items: list[Assignment]) -> bool:
+        trial = make_plan(instance, "cpsat", items, status="feasible", bound=10 ** 6, seconds=0)
+        return not [v for v in validate(instance, trial) if v.rule not in ("objective", "bound", "moved")]
+
+    if not valid(assignments):
+        return plan
+    for i, a in enumerate(assignments):
+        b = booked.get((a.course, a.visit))
+        if b is None or (a.start, a.chair) == (b.start, b.chair):
+            continue
+        back = [*assignments[:i], Assignment(a.course, a.visit, b.chair, b.start), *assignments[i + 1:]]
+        if valid(back):
+            assignments = back
+    # Chairs are free to the solver: give booked visits their own chair back where a swap allows.
+    lengths = {c.id: c.phases.total for c in instance.courses}
+    for i in range(len(assignments)):
+        a = assignments[i]
+        b = booked.get((a.course, a.visit))
+        if b is None or a.chair == b.chair:
+            continue
+        end = a.start + lengths[a.course]
+        swapped = [Assignment(x.course, x.visit, a.chair, x.start)
+                   if x.chair == b.chair and x.start < end and x.start + lengths[x.course] > a.start else x
+                   for x in assignments]
+        swapped[i] = Assignment(a.course, a.visit, b.chair, a.start)
+        if valid(swapped):
+            assignments = swapped
+    second = make_plan(instance, "cpsat", assignments, status="feasible", bound=max(first.bound, 0),
+                       seconds=first.solve_seconds + float(loose.get("solve_seconds", 0)))
+    if _score(second, weights, instance.move_penalty) <= _score(first, weights, instance.move_penalty):
+        return plan
+    out = plan_to_json(second, instance.epoch)
+    out["bound"] = max(out["bound"], out["objective"])
+    out["violations"] = [{"rule": v.rule, "detail": v.detail} for v in validate(instance, second)
+                         if v.rule != "bound"]
+    out["note"] = "booked visits moved in a second solve"
+    return out
 
 
 def move_label(move: dict[str, Any], visit: Visit, chairs: dict[int, Chair]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from ketaclinic.schedule.feeds import (
 )
 from ketaclinic.schedule.forms import AvailabilityForm, CancelForm, availability_args, availability_initial
 from ketaclinic.schedule.models import Availability, CalendarFeed, Chair, FeedKind, SlotOfferRecipient, VisitStatus
+from ketaclinic.schedule.notify import when_phrase
 from ketaclinic.schedule.offers import (
     OfferGone,
     do_accept_offer,
@@ -36,7 +37,7 @@ from ketaclinic.schedule.offers import (
     open_offers_for_patient,
     taken_offers_for_patient,
 )
-from ketaclinic.schedule.rules import availability_for, day_label, free_slots
+from ketaclinic.schedule.rules import availability_for, free_slots
 
 RESCHEDULE_DAYS = 21
 
@@ -91,7 +92,7 @@ def my_reschedule_view(request: HttpRequest, visit_id: int) -> HttpResponse:
         try:
             start = datetime.fromisoformat(request.POST.get("slot", "")).astimezone(zone)
         except ValueError:
-            error = "Please pick one of the times."
+            error = _("Please pick one of the times.")
         else:
             try:
                 actions.do_move_visit(request.user, visit, None, start,  # type: ignore[arg-type]
@@ -101,7 +102,7 @@ def my_reschedule_view(request: HttpRequest, visit_id: int) -> HttpResponse:
             except (actions.SlotTaken, actions.TooLateToChange) as exc:
                 error = str(exc)
             else:
-                messages.success(request, f"Your visit is now on {day_label(start.date())} at {start:%-I:%M %p}.")
+                messages.success(request, _("Your visit is now on %(when)s.") % {"when": when_phrase(start, patient)})
                 return redirect("schedule:my_visits")
     today = timezone.localdate(timezone=zone)
     try:
@@ -144,7 +145,7 @@ def my_cancel_view(request: HttpRequest, visit_id: int) -> HttpResponse:
     visit = get_visit_for_user(request.user, visit_id)
     form = CancelForm(request.POST or None)
     form.fields["reason"].required = False
-    form.fields["reason"].label = "Why are you cancelling? (optional)"
+    form.fields["reason"].label = _("Why are you cancelling? (optional)")
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
@@ -152,8 +153,8 @@ def my_cancel_view(request: HttpRequest, visit_id: int) -> HttpResponse:
         except (actions.RuleBroken, actions.TooLateToChange) as exc:
             error = str(exc)
         else:
-            messages.success(request, "Your visit is cancelled. If you want a new time, you can pick one here "
-                                      "or call us.")
+            messages.success(request, _("Your visit is cancelled. If you want a new time, you can pick one here "
+                                        "or call us."))
             return redirect("schedule:my_visits")
     now = timezone.now()
     return render(request, "schedule/my_cancel.html", {
@@ -169,7 +170,7 @@ def my_offer_view(request: HttpRequest, recipient_id: int) -> HttpResponse:
     """Accept or decline a freed slot offered to the patient."""
     patient = own_patient(request)
     recipient = get_object_or_404(SlotOfferRecipient.objects.select_related("offer"), pk=recipient_id,
-                                  patient=patient)
+                                      patient=patient)
     if request.POST.get("answer") == "accept":
         try:
             visits = do_accept_offer(request.user, recipient)  # type: ignore[arg-type]
@@ -177,11 +178,11 @@ def my_offer_view(request: HttpRequest, recipient_id: int) -> HttpResponse:
             messages.error(request, str(exc))
         else:
             first = visits[0].starts_at.astimezone(patient.clinic.zone)
-            messages.success(request, f"It's yours! Your visit is on {day_label(first.date())} at "
-                                      f"{first:%-I:%M %p}.")
+            messages.success(request, _("It's yours! Your visit is on %(when)s.")
+                             % {"when": when_phrase(first, patient)})
     else:
         do_decline_offer(request.user, recipient)  # type: ignore[arg-type]
-        messages.success(request, "No problem. You are still on the waiting list.")
+        messages.success(request, _("No problem. You are still on the waiting list."))
     return redirect("schedule:my_visits")
 
 
@@ -196,7 +197,7 @@ def my_availability_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         actions.do_set_availability(request.user, patient, **availability_args(d))  # type: ignore[arg-type]
-        messages.success(request, "Thank you. We saved the times you can come.")
+        messages.success(request, _("Thank you. We saved the times you can come."))
         return redirect("schedule:my_visits")
     return render(request, "schedule/availability.html", {"clinic": patient.clinic, "patient": patient,
                                                           "form": form, "staff": False},
@@ -211,11 +212,11 @@ def my_feed_view(request: HttpRequest) -> HttpResponse:
     for feed in active_feeds(patient=patient):
         do_revoke_feed(request.user, feed)  # type: ignore[arg-type]
     if request.POST.get("action") == "create":
-        _, token = do_create_feed(request.user, patient.clinic, FeedKind.PATIENT,  # type: ignore[arg-type]
-                                  patient=patient)
+        _feed, token = do_create_feed(request.user, patient.clinic, FeedKind.PATIENT,  # type: ignore[arg-type]
+                                      patient=patient)
         request.session["new_feed_url"] = feed_url(token)
     else:
-        messages.success(request, "Your calendar link is turned off. Calendars using it will stop updating.")
+        messages.success(request, _("Your calendar link is turned off. Calendars using it will stop updating."))
     return redirect("schedule:my_visits")
 
 
