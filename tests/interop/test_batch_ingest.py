@@ -194,3 +194,16 @@ def test_messages_arriving_together_on_many_connections_share_a_batch(clinic):
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+def test_a_visit_left_in_the_chair_since_yesterday_does_not_collect_readings(clinic, visit_in_chair):
+    """Nobody discharged yesterday's patient: today's monitor readings must not land on their chart."""
+    from ketaclinic.schedule.models import Visit
+
+    length = visit_in_chair.ends_at - visit_in_chair.starts_at
+    yesterday = visit_in_chair.starts_at - timedelta(days=1)
+    Visit.objects.filter(pk=visit_in_chair.pk).update(starts_at=yesterday, ends_at=yesterday + length)
+    [ack] = Processor(clinic.pk)([incoming("LATE")])
+    assert "MSA|AE|LATE|No patient is in Chair 1 now" in ack
+    assert not VitalSign.objects.exists()
+    assert MonitorMessage.objects.get().status == "error"

@@ -25,7 +25,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 # A monitor reading belongs to the visit whose patient is in the chair now.
 IN_CHAIR_STATUSES = (VisitStatus.IN_CHAIR, VisitStatus.INFUSING, VisitStatus.RECOVERING)
+# ... and started (or is booked to start) within this long of the reading's arrival.
+IN_CHAIR_WINDOW = timedelta(hours=18)
 CHARSETS = {"": "utf-8", "UNICODE UTF-8": "utf-8", "UTF-8": "utf-8", "ASCII": "ascii", "8859/1": "latin-1",
             "8859/15": "iso-8859-15"}
 
@@ -212,11 +214,16 @@ class Processor:
         visits: dict[int, Visit] = {}
         if chair_ids:
             # Only what filing needs (the visit's state, the patient's name for the audit row):
-            # these rows are read on every batch.
+            # these rows are read on every batch. The day window keeps the look-up on the
+            # (clinic, starts_at) index however many visits the clinic has had, and a visit left
+            # "in chair" since yesterday (never discharged) does not collect today's readings.
+            now = max(w.item.received_at for w in works)
             for visit in (Visit.objects.select_related("patient")
                           .only("id", "clinic_id", "chair_id", "status", "status_changed_at", "starts_at",
                                 "patient__id", "patient__clinic_id", "patient__first_name", "patient__last_name")
-                          .filter(chair_id__in=chair_ids, status__in=IN_CHAIR_STATUSES).order_by("-starts_at")):
+                          .filter(clinic_id=self.clinic_id, starts_at__gte=now - IN_CHAIR_WINDOW,
+                                  starts_at__lte=now + IN_CHAIR_WINDOW, chair_id__in=chair_ids,
+                                  status__in=IN_CHAIR_STATUSES).order_by("-starts_at")):
                 visits.setdefault(visit.chair_id, visit)  # type: ignore[arg-type]
         for work in works:
             if work.result is not None or work.chair is None:
