@@ -128,3 +128,15 @@ def test_the_other_preparation_pages_are_in_spanish_for_a_spanish_patient(visit:
     html = response.content.decode()
     assert "Por favor, escriba el nombre del adulto que le llevará a casa." in html
     assert 'value="207-555-0142"' in html
+
+
+@pytest.mark.django_db
+def test_the_calendar_file_is_in_the_patients_language(visit: Any, login: Any, patient: Any) -> None:
+    url = reverse("preparation:visit_ics", args=[visit.pk])
+    english = login(patient.user).get(url).content.decode().replace("\r\n ", "")
+    assert "SUMMARY:Last solid food before your visit" in english
+    do_set_preferred_language(patient.user, patient, "es")
+    spanish = login(patient.user).get(url).content.decode().replace("\r\n ", "")
+    assert "SUMMARY:Últimos alimentos sólidos antes de su visita" in spanish
+    assert "Deje de comer alimentos sólidos a más tardar el martes 16 de marzo a las 4:00 a. m." in spanish
+    assert spanish.count("BEGIN:VEVENT") == 3 and "DTSTART:20270316T080000Z" in spanish
