@@ -180,11 +180,13 @@ class Processor:
         return work
 
     def _stored(self, works: list[Work]) -> dict[tuple[str, str], Seen]:
-        ids = {w.key[1] for w in works}
+        ids, apps = {w.key[1] for w in works}, {w.key[0] for w in works}
+        # All three columns of the unique index, so the look-up stays a few index probes however
+        # many messages the clinic has stored (the pairs are matched exactly by the dict key).
         return {
             (app, control_id): Seen(code, reason, received_at)
             for app, control_id, code, reason, received_at in MonitorMessage.objects
-            .filter(clinic_id=self.clinic_id, control_id__in=ids)
+            .filter(clinic_id=self.clinic_id, sending_app__in=apps, control_id__in=ids)
             .values_list("sending_app", "control_id", "ack_code", "reason", "received_at")
         } if ids else {}
 
