@@ -63,7 +63,7 @@ def test_the_email_footer_is_in_the_messages_language(patient: Any, mailoutbox: 
     row = queue_patient_message(patient=patient, kind="guide.sleep", due_at=BOOKED_AT, dedupe_key="f",
                                 values={"link": "https://x.example/guide/sleep/"}, now=BOOKED_AT)
     body = _email_body(row)
-    assert "Si está pensando en hacerse daño, llame o envíe un texto al 988 a cualquier hora." in body
+    assert "Si está pensando en hacerse daño, llame o envíe un mensaje de texto al 988 a cualquier hora." in body
     assert "En una emergencia, llame al 911." in body and "thinking" not in body
     deliver(row)
     assert mailoutbox[-1].subject == "Su sueño durante el tratamiento"
