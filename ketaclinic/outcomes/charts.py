@@ -108,13 +108,14 @@ def time_chart(points: Sequence[Point], *, title: str, desc: str, y_min: float, 
         parts.append(f'<g class="marker"><line x1="{mx:.1f}" y1="{TOP}" x2="{mx:.1f}" y2="{TOP + plot_h}"/>'
                      f'<text x="{mx:.1f}" y="{TOP + plot_h + 14}" text-anchor="middle">{_text(m.label)}</text>'
                      f'<title>{_text(m.detail or m.label)}</title></g>')
+    short_day = gettext("M j")  # "Jan 4" / "4 ene": the format is looked up once per chart
     days = sorted({p.at.astimezone(zone).date() for p in points} | {m.at.astimezone(zone).date() for m in markers})
     if days:
         for day in (days[0], days[-1]) if len(days) > 1 else (days[0],):
             at = next(t for t in sorted(times) if t.astimezone(zone).date() == day)
             anchor = "start" if day == days[0] else "end"
             parts.append(f'<text class="tick" x="{x(at):.1f}" y="{H - 6}" text-anchor="{anchor}">'
-                         f'{_text(date_format(day, gettext("M j")))}</text>')
+                         f'{_text(date_format(day, short_day))}</text>')
     ordered = sorted(points, key=lambda p: p.at)
     if len(ordered) > 1:
         path = " ".join(f"{x(p.at):.1f},{y(p.value):.1f}" for p in ordered)
@@ -122,7 +123,7 @@ def time_chart(points: Sequence[Point], *, title: str, desc: str, y_min: float, 
     for p in ordered:
         local = p.at.astimezone(zone)
         parts.append(f'<circle class="dot {_text(css)}" cx="{x(p.at):.1f}" cy="{y(p.value):.1f}" r="5">'
-                     f'<title>{_text(date_format(local, gettext("M j")))}: {_text(p.label or _fmt(p.value))}'
+                     f'<title>{_text(date_format(local, short_day))}: {_text(p.label or _fmt(p.value))}'
                      '</title></circle>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 — every interpolated text is escaped above
