@@ -403,12 +403,24 @@ def _better_with_moves(data: dict[str, Any], plan: dict[str, Any], *, method: st
 
     if not valid(assignments):
         return plan
-    for i, a in enumerate(assignments):
-        b = booked.get((a.course, a.visit))
-        if b is None or (a.start, a.chair) == (b.start, b.chair):
-            continue
-        back = [*assignments[:i], Assignment(a.course, a.visit, b.chair, b.start), *assignments[i + 1:]]
-        if valid(back):
+
+    def put_back(items: list[Assignment], course: str | None, index: int | None) -> list[Assignment]:
+        """`items` with one course's booked visits (or the one at `index`) on their booked slots."""
+        out = list(items)
+        for j, x in enumerate(out):
+            b = booked.get((x.course, x.visit))
+            if b is not None and (x.course == course or j == index):
+                out[j] = Assignment(x.course, x.visit, b.chair, b.start)
+        return out
+
+    # Whole courses first (a course's visits keep their order only together), then single visits.
+    for course in sorted(required):
+        back = put_back(assignments, course, None)
+        if back != assignments and valid(back):
+            assignments = back
+    for i in range(len(assignments)):
+        back = put_back(assignments, None, i)
+        if back != assignments and valid(back):
             assignments = back
     # Chairs are free to the solver: give booked visits their own chair back where a swap allows.
     lengths = {c.id: c.phases.total for c in instance.courses}

@@ -91,3 +91,53 @@ def test_patient_reschedules_and_cancels_on_a_phone(page: Any, browser_login: An
     expect(page.get_by_text(re.compile("Your visit is cancelled"))).to_be_visible()
     visits[1].refresh_from_db()
     assert visits[1].status == VisitStatus.CANCELLED and visits[1].cancelled_reason == "I have the flu"
+
+
+def test_front_desk_replans_with_a_move_and_moves_a_whole_course(page: Any, browser_login: Any, front_desk: Any,
+                                                                 provider: Any, patient: Any, other_patient: Any,
+                                                                 open_clinic: Any, clinic: Any, nurse: Any) -> None:
+    from ketaclinic.courses.models import CourseKind
+    from ketaclinic.schedule.actions import do_book_course, do_set_availability
+    from ketaclinic.schedule.rules import Placement
+    from tests.factories import make_patient
+
+    monday = next_monday(clinic)
+    # Two boosters fill Monday 08:00 (one nurse watches two); a third patient can only come Monday 08:00-10:00.
+    for chair in open_clinic:
+        booster = do_create_course(provider, make_patient(clinic), indication_code="F33.2",
+                                   kind=CourseKind.MAINTENANCE, earliest_on=monday,
+                                   latest_start_on=monday + timedelta(days=2))
+        do_book_course(front_desk, booster, [Placement(chair, local(clinic, monday, "08:00"))])
+    waiting = do_create_course(provider, other_patient, indication_code="F33.2", kind=CourseKind.MAINTENANCE,
+                               earliest_on=monday, latest_start_on=monday)
+    do_set_availability(other_patient.user, other_patient, weekdays=[0], from_time=time(8), until_time=time(10))
+    # Maya's induction series, Mon/Wed/Fri from the week after, to move a week later (a nurse is on then too).
+    for offset in range(21, 35):
+        day = monday + timedelta(days=offset)
+        if day.weekday() < 5:
+            do_add_nurse_shift(None, clinic, nurse, local(clinic, day, "08:00"), local(clinic, day, "18:00"))
+    series = do_create_course(provider, patient, indication_code="F33.2", earliest_on=monday)
+    days = [monday + timedelta(days=7 + d) for d in (0, 2, 4, 7, 9, 11)]
+    do_book_course(front_desk, series, [Placement(open_clinic[1], local(clinic, d, "14:00")) for d in days])
+
+    browser_login(page, front_desk)
+    page.get_by_role("link", name="Schedule").click()
+    page.get_by_role("link", name="Waitlist").click()
+    page.get_by_label("Cost of one move").fill("1")
+    page.get_by_role("button", name="Re-plan with moves").click()
+    expect(page.get_by_role("heading", name="Proposed moves of booked visits")).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Accept all 1 move").click()
+    expect(page.get_by_text(re.compile("Moved 1 visit; the patients are told"))).to_be_visible()
+    page.get_by_role("button", name=f"Book this course for {other_patient}").click()
+    expect(page.get_by_text(re.compile(f"Booked 1 visit\\(s\\) for {other_patient}"))).to_be_visible()
+    assert Visit.objects.filter(course=waiting).count() == 1
+
+    page.goto(page.base_url + f"/courses/{series.pk}/")
+    page.get_by_role("link", name="Move the whole course to new dates").click()
+    page.get_by_label("New first date for the remaining visits").fill((monday + timedelta(days=14)).isoformat())
+    page.get_by_role("button", name="Propose new times").click()
+    expect(page.get_by_role("heading", name="Proposed new times")).to_be_visible()
+    page.get_by_role("button", name="Move all 6 visits").click()
+    expect(page.get_by_text(re.compile("Moved 6 visits of Maya Reyes"))).to_be_visible()
+    first = Visit.objects.filter(course=series).order_by("starts_at").first()
+    assert first is not None and first.starts_at.astimezone(clinic.zone).date() == monday + timedelta(days=14)
