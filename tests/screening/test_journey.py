@@ -154,9 +154,10 @@ def test_public_self_referral_in_spanish_to_the_intake(page: Any, clinic: Any, f
     [invitation] = [m for m in mail.outbox if "rosa@example.org" in m.to]
     link = re.search(r"https?://\S+/accounts/\S+", invitation.body).group(0)  # type: ignore[union-attr]
     page.goto(page.base_url + link.split("testserver", 1)[-1])
-    page.get_by_label("Choose a password").fill("rosa-strong-password-2027")
-    page.get_by_label("Type it again").fill("rosa-strong-password-2027")
-    page.get_by_role("button", name="Create my account").click()
+    # The account set-up page speaks the language the form was filled in.
+    page.get_by_label("Elija una contraseña").fill("rosa-strong-password-2027")
+    page.get_by_label("Escríbala otra vez").fill("rosa-strong-password-2027")
+    page.get_by_role("button", name="Crear mi cuenta").click()
     expect(page.get_by_text("Necesitamos su historial de salud.")).to_be_visible()
     page.get_by_role("link", name="Completar mi historial de salud").click()
     emergency = page.locator("#section-emergency")
