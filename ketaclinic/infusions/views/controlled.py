@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from ketaclinic.accounts.roles import Perm, require_perm
 from ketaclinic.audit.log import record_event
+from ketaclinic.clinics.models import Clinic
 from ketaclinic.infusions import actions
 from ketaclinic.infusions.forms import CountForm, DisposeStockForm, ReceiveStockForm
 from ketaclinic.infusions.models import ControlledSubstanceEntry
@@ -48,59 +52,44 @@ def cs_log(request: HttpRequest) -> HttpResponse:
     return _page(request)
 
 
-@login_required
-@require_POST
-def cs_receive(request: HttpRequest) -> HttpResponse:
+def _submit(request: HttpRequest, form_class: type[forms.Form], form_key: str,
+            write: Callable[[Clinic, dict[str, Any]], object], success: str) -> HttpResponse:
+    """Validate one of the log page's forms, run its write, and show the page again on any error."""
     require_clinical_staff(request)
     clinic = current_clinic(request)
-    form = ReceiveStockForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            actions.do_receive_stock(request.user, clinic, **form.cleaned_data)  # type: ignore[arg-type]
+            write(clinic, form.cleaned_data)
         except actions.InfusionError as exc:
             attach_error(form, exc)
         else:
-            messages.success(request, "Stock received.")
+            messages.success(request, success)
             return redirect("infusions:cs_log")
-    return _page(request, status=400, receive_form=form)
+    return _page(request, status=400, **{form_key: form})
+
+
+@login_required
+@require_POST
+def cs_receive(request: HttpRequest) -> HttpResponse:
+    return _submit(request, ReceiveStockForm, "receive_form",
+                   lambda clinic, d: actions.do_receive_stock(request.user, clinic, **d),  # type: ignore[arg-type]
+                   "Stock received.")
 
 
 @login_required
 @require_POST
 def cs_count(request: HttpRequest) -> HttpResponse:
-    require_clinical_staff(request)
-    clinic = current_clinic(request)
-    form = CountForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            actions.do_record_cs_count(request.user, clinic, lot=d["lot"], mg_on_hand=d["mg_on_hand"],  # type: ignore[arg-type]
-                                       witness=user_by_email(clinic, d["witness_email"]),
-                                       witness_password=d["witness_password"])
-        except actions.InfusionError as exc:
-            attach_error(form, exc)
-        else:
-            messages.success(request, "Count recorded.")
-            return redirect("infusions:cs_log")
-    return _page(request, status=400, count_form=form)
+    return _submit(request, CountForm, "count_form", lambda clinic, d: actions.do_record_cs_count(
+        request.user, clinic, lot=d["lot"], mg_on_hand=d["mg_on_hand"],  # type: ignore[arg-type]
+        witness=user_by_email(clinic, d["witness_email"]), witness_password=d["witness_password"]),
+        "Count recorded.")
 
 
 @login_required
 @require_POST
 def cs_dispose(request: HttpRequest) -> HttpResponse:
-    require_clinical_staff(request)
-    clinic = current_clinic(request)
-    form = DisposeStockForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            actions.do_dispose_stock(request.user, clinic, lot=d["lot"], mg=d["mg"], method=d["method"],  # type: ignore[arg-type]
-                                     reference=d["reference"], reason=d["reason"],
-                                     witness=user_by_email(clinic, d["witness_email"]),
-                                     witness_password=d["witness_password"])
-        except actions.InfusionError as exc:
-            attach_error(form, exc)
-        else:
-            messages.success(request, "Disposal recorded.")
-            return redirect("infusions:cs_log")
-    return _page(request, status=400, dispose_form=form)
+    return _submit(request, DisposeStockForm, "dispose_form", lambda clinic, d: actions.do_dispose_stock(
+        request.user, clinic, lot=d["lot"], mg=d["mg"], method=d["method"],  # type: ignore[arg-type]
+        reference=d["reference"], reason=d["reason"], witness=user_by_email(clinic, d["witness_email"]),
+        witness_password=d["witness_password"]), "Disposal recorded.")
