@@ -158,3 +158,23 @@ def test_proposal_moves_list_query_count_does_not_grow(login: Any, front_desk: A
         assert body.count("move of ") == 2 * n
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db
+def test_a_cancellation_offers_a_replan_to_fill_the_gap(login: Any, front_desk: Any, provider: Any, course: Any,
+                                                        chairs: Any, clinic: Any, at: Any, other_clinic: Any) -> None:
+    from ketaclinic.schedule.actions import do_cancel_visit
+    from ketaclinic.schedule.models import SlotOffer
+
+    visit = do_book_visit(front_desk, course, chairs[0], at(clinic, MONDAY + timedelta(days=2), "10:00"))
+    booster(provider, make_patient(clinic), MONDAY, MONDAY + timedelta(days=6))
+    do_cancel_visit(front_desk, visit, reason="Patient unwell")
+    offer = SlotOffer.objects.get()
+    client = login(front_desk)
+    assert "Re-plan to fill this gap" in client.get(reverse("schedule:waitlist")).content.decode()
+    assert "Re-plan to fill this gap" in client.get(reverse("schedule:day") + "?date=2027-01-06").content.decode()
+    assert client.post(reverse("schedule:replan"), {"offer": offer.pk}).status_code == 302
+    proposal = Proposal.objects.get()
+    assert proposal.waiting["offer"] == offer.pk and proposal.waiting["kind"] == "replan"
+    SlotOffer.objects.filter(pk=offer.pk).update(clinic=other_clinic)   # an offer this desk cannot see
+    assert client.post(reverse("schedule:replan"), {"offer": offer.pk}).status_code == 404
