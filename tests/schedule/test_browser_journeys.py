@@ -141,3 +141,37 @@ def test_front_desk_replans_with_a_move_and_moves_a_whole_course(page: Any, brow
     expect(page.get_by_text(re.compile("Moved 6 visits of Maya Reyes"))).to_be_visible()
     first = Visit.objects.filter(course=series).order_by("starts_at").first()
     assert first is not None and first.starts_at.astimezone(clinic.zone).date() == monday + timedelta(days=14)
+
+
+def test_a_spanish_speaking_patient_sets_ride_times_and_reschedules(page: Any, browser_login: Any,
+                                                                   front_desk: Any, provider: Any, patient: Any,
+                                                                   open_clinic: Any, clinic: Any) -> None:
+    patient.preferred_language = "es"
+    patient.save(update_fields=["preferred_language"])
+    page.set_viewport_size({"width": 360, "height": 740})
+    monday = next_monday(clinic)
+    course = do_create_course(provider, patient, indication_code="F33.2", earliest_on=monday)
+    visits = [do_book_visit(front_desk, course, open_clinic[0], local(clinic, monday + timedelta(days=d), "09:00"))
+              for d in (0, 2, 4)]
+    browser_login(page, patient.user)
+    page.get_by_role("link", name="Ver o cambiar mis visitas").click()
+    expect(page.get_by_role("heading", name="Mis visitas", exact=True)).to_be_visible()
+    page.get_by_role("link", name="Cambiar", exact=True).click()
+    expect(page.get_by_role("heading", name="¿Cuándo puede venir?")).to_be_visible()
+    page.get_by_label("Desde", exact=True).fill("08:00")
+    page.get_by_label("Hasta", exact=True).fill("18:00")
+    ride_days = page.get_by_role("group", name="Días en que alguien puede recogerle (opcional)")
+    ride_days.get_by_label("Viernes").check()
+    page.get_by_label("Pueden recogerle desde").fill("15:00")
+    page.get_by_label("Pueden recogerle hasta").fill("17:00")
+    page.get_by_role("button", name="Guardar").click()
+    expect(page.get_by_text("Gracias. Guardamos las horas en que puede venir.")).to_be_visible()
+    friday = monday + timedelta(days=4)
+    page.get_by_role("link", name=f"Cambiar horario de la visita del {friday.day} de").click()
+    expect(page.get_by_text(re.compile("Solo mostramos horarios en los que su visita termina"))).to_be_visible()
+    # a visit takes 105 minutes: ending 15:00-17:00 means starting 13:15-15:15 (half-hour choices)
+    page.get_by_role("group", name=re.compile(f"viernes {friday.day} de")).get_by_label("13:30").check()
+    page.get_by_role("button", name="Cambiar mi visita").click()
+    expect(page.get_by_text(re.compile("Ahora su visita es el viernes"))).to_be_visible()
+    visits[2].refresh_from_db()
+    assert visits[2].starts_at == local(clinic, friday, "13:30")
