@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from ketaclinic.courses.actions import do_create_course
 from ketaclinic.schedule.actions import do_add_nurse_shift, do_book_visit, do_create_chair, do_set_opening_hours
 from ketaclinic.schedule.models import Visit, VisitStatus
+from tests.accessibility import serious_violations
 from tests.schedule.conftest import local
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -126,6 +127,7 @@ def test_front_desk_replans_with_a_move_and_moves_a_whole_course(page: Any, brow
     page.get_by_label("Cost of one move").fill("1")
     page.get_by_role("button", name="Re-plan with moves").click()
     expect(page.get_by_role("heading", name="Proposed moves of booked visits")).to_be_visible(timeout=30_000)
+    assert serious_violations(page) == []
     page.get_by_role("button", name="Accept all 1 move").click()
     expect(page.get_by_text(re.compile("Moved 1 visit; the patients are told"))).to_be_visible()
     page.get_by_role("button", name=f"Book this course for {other_patient}").click()
@@ -137,6 +139,7 @@ def test_front_desk_replans_with_a_move_and_moves_a_whole_course(page: Any, brow
     page.get_by_label("New first date for the remaining visits").fill((monday + timedelta(days=14)).isoformat())
     page.get_by_role("button", name="Propose new times").click()
     expect(page.get_by_role("heading", name="Proposed new times")).to_be_visible()
+    assert serious_violations(page) == []
     page.get_by_role("button", name="Move all 6 visits").click()
     expect(page.get_by_text(re.compile("Moved 6 visits of Maya Reyes"))).to_be_visible()
     first = Visit.objects.filter(course=series).order_by("starts_at").first()
@@ -158,6 +161,7 @@ def test_a_spanish_speaking_patient_sets_ride_times_and_reschedules(page: Any, b
     expect(page.get_by_role("heading", name="Mis visitas", exact=True)).to_be_visible()
     page.get_by_role("link", name="Cambiar", exact=True).click()
     expect(page.get_by_role("heading", name="¿Cuándo puede venir?")).to_be_visible()
+    assert serious_violations(page) == []
     page.get_by_label("Desde", exact=True).fill("08:00")
     page.get_by_label("Hasta", exact=True).fill("18:00")
     ride_days = page.get_by_role("group", name="Días en que alguien puede recogerle (opcional)")
