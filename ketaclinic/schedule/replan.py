@@ -19,6 +19,7 @@ rule again (schedule.actions.do_move_visit, do_move_course).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -224,6 +225,16 @@ def _keep_problems(data: dict[str, Any], keys: set[str]) -> set[str]:
     return bad
 
 
+def _named_in_error(data: dict[str, Any], exc: ScheduleInputError) -> set[str]:
+    """The course key of the `fixed[i]` / `booked[i]` entry a parse error names, if any."""
+    m = re.match(r"(fixed|booked)\[(\d+)\]", exc.field)
+    if m is None:
+        return set()
+    entries = data.get(m.group(1), [])
+    index = int(m.group(2))
+    return {entries[index]["course"]} if index < len(entries) else set()
+
+
 @dataclass
 class BuiltReplan:
     built: BuiltInstance
@@ -252,7 +263,11 @@ def build_replan(clinic: Clinic, first_day: date, last_day: date, *, move_penalt
                 c["weight"] = COURSE_WEIGHT
         if not built.data["open_days"] or not items:
             break
-        bad = _keep_problems(built.data, {i.key for i in items})
+        try:
+            bad = _keep_problems(built.data, {i.key for i in items})
+        except ScheduleInputError as exc:
+            # A fixed or booked visit the format cannot hold (off the grid, outside hours): keep its course put.
+            bad = _named_in_error(built.data, exc) or {i.key for i in items}
         if not bad:
             break
         kept_out += [i for i in items if i.key in bad]

@@ -142,3 +142,15 @@ def test_only_staff_may_replan(clinic: Any, patient: Any, admin_user: Any, chair
     for user in (patient.user, admin_user):
         with pytest.raises(PermissionDenied):
             do_replan_schedule(user, clinic, seconds=1)
+
+
+@pytest.mark.django_db
+def test_a_course_booked_off_the_grid_stays_put_and_the_rest_is_replanned(front_desk: Any, clinic: Any, at: Any,
+                                                                          crowded_monday: Any, provider: Any,
+                                                                          chairs: Any) -> None:
+    odd = booster(provider, make_patient(clinic), MONDAY, MONDAY + timedelta(days=5))
+    do_book_visit(front_desk, odd, chairs[0], at(clinic, MONDAY + timedelta(days=3), "09:05"))  # off the grid
+    proposal = do_replan_schedule(front_desk, clinic, seconds=5)
+    assert f"K{odd.pk}" not in proposal.waiting["replan"]
+    assert any("kept where they are" in s for s in proposal.waiting["skipped"])
+    assert len(proposal.waiting["moves"]) == 1
