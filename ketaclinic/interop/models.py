@@ -142,7 +142,8 @@ class MonitorMessage(models.Model):
         ordering = ("-received_at", "-id")
         constraints = [
             # duplicates: a monitor re-sends a message it got no ACK for; store it once
-            models.UniqueConstraint(fields=["clinic", "sending_app", "control_id"],
+            # control id first: the listener looks a batch's ids up by it (tens of probes)
+            models.UniqueConstraint(fields=["control_id", "sending_app", "clinic"],
                                     name="monitor_message_unique_control_id"),
         ]
         indexes = [

@@ -207,3 +207,12 @@ def test_a_visit_left_in_the_chair_since_yesterday_does_not_collect_readings(cli
     assert "MSA|AE|LATE|No patient is in Chair 1 now" in ack
     assert not VitalSign.objects.exists()
     assert MonitorMessage.objects.get().status == "error"
+
+
+def test_the_same_control_id_at_another_clinic_is_not_a_duplicate(clinic, other_clinic, visit_in_chair):
+    [theirs] = Processor(other_clinic.pk)([incoming("SHARED-1", device="THEIR-MON")])
+    assert "MSA|AE|SHARED-1|" in theirs
+    [ours] = Processor(clinic.pk)([incoming("SHARED-1")])
+    assert "MSA|AA|SHARED-1|Stored" in ours and "Duplicate" not in ours
+    assert VitalSign.objects.filter(visit=visit_in_chair).count() == 1
+    assert MonitorMessage.objects.filter(control_id="SHARED-1").count() == 2

@@ -180,14 +180,16 @@ class Processor:
         return work
 
     def _stored(self, works: list[Work]) -> dict[tuple[str, str], Seen]:
-        ids, apps = {w.key[1] for w in works}, {w.key[0] for w in works}
-        # All three columns of the unique index, so the look-up stays a few index probes however
-        # many messages the clinic has stored (the pairs are matched exactly by the dict key).
+        ids = {w.key[1] for w in works}
+        # By control id alone — the leading column of the unique index, so one probe per id
+        # whatever the planner believes about the clinic (a fresh clinic's row estimate of zero
+        # once made PostgreSQL walk the clinic's whole inbox instead); clinic checked here.
         return {
             (app, control_id): Seen(code, reason, received_at)
-            for app, control_id, code, reason, received_at in MonitorMessage.objects
-            .filter(clinic_id=self.clinic_id, sending_app__in=apps, control_id__in=ids)
-            .values_list("sending_app", "control_id", "ack_code", "reason", "received_at")
+            for clinic_id, app, control_id, code, reason, received_at in MonitorMessage.objects
+            .filter(control_id__in=ids)
+            .values_list("clinic_id", "sending_app", "control_id", "ack_code", "reason", "received_at")
+            if clinic_id == self.clinic_id
         } if ids else {}
 
     def _parse(self, works: list[Work], clinic: Clinic) -> None:
