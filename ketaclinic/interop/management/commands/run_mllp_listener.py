@@ -5,7 +5,8 @@ Run one listener per clinic, as a long-running service next to the web server:
     manage.py run_mllp_listener --clinic harbor --port 2575
 
 Point each monitor (or the monitor gateway) at this host and port, and enter each monitor's id
-on its chair (Chair.monitor_device_id). SIGTERM or Ctrl-C stops it after the current batch.
+on its chair (Setup → chairs → edit → Monitor id; Chair.monitor_device_id). SIGTERM or Ctrl-C
+stops it after the current batch (its ACKs still go out). See docs/interop.md.
 """
 
 from __future__ import annotations
