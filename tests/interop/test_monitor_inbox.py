@@ -27,10 +27,10 @@ def receive(clinic, control_id: str, device: str = "MON-UNKNOWN") -> MonitorMess
 
 
 def test_a_nurse_reviews_an_unfiled_message(login, nurse, clinic):
-    message = receive(clinic, "X1")
+    message = receive(clinic, "CTRL-X-1")
     client = login(nurse)
     page = client.get(reverse("interop:monitor_inbox")).content.decode()
-    assert "Unknown monitor" in page and "X1" in page
+    assert "Unknown monitor" in page and "CTRL-X-1" in page
     assert client.post(reverse("interop:monitor_message", args=[message.pk]), {"note": ""}).status_code == 422
     response = client.post(reverse("interop:monitor_message", args=[message.pk]), {"note": "Vitals entered by hand"})
     assert response.status_code == 302
@@ -38,24 +38,24 @@ def test_a_nurse_reviews_an_unfiled_message(login, nurse, clinic):
     assert (message.reviewed_by, message.review_note) == (nurse, "Vitals entered by hand")
     assert message.status == "error"  # what happened stays recorded
     assert AuditEvent.objects.filter(action="MONITOR_MESSAGE_REVIEWED").count() == 1
-    assert "X1" not in client.get(reverse("interop:monitor_inbox")).content.decode()
-    assert "X1" in client.get(reverse("interop:monitor_inbox") + "?show=all").content.decode()
+    assert "CTRL-X-1" not in client.get(reverse("interop:monitor_inbox")).content.decode()
+    assert "CTRL-X-1" in client.get(reverse("interop:monitor_inbox") + "?show=all").content.decode()
 
 
 @pytest.mark.parametrize("persona", ["front_desk", "admin_user", "other_clinic_nurse"])
 def test_people_without_the_clinical_chart_cannot_see_the_inbox(request, login, persona, clinic):
-    message = receive(clinic, "X2")
+    message = receive(clinic, "CTRL-X-2")
     client = login(request.getfixturevalue(persona))
     assert client.get(reverse("interop:monitor_inbox")).status_code in (403, 200)
     if persona == "other_clinic_nurse":
-        assert "X2" not in client.get(reverse("interop:monitor_inbox")).content.decode()
+        assert "CTRL-X-2" not in client.get(reverse("interop:monitor_inbox")).content.decode()
     else:
         assert client.get(reverse("interop:monitor_inbox")).status_code == 403
     assert client.get(reverse("interop:monitor_message", args=[message.pk])).status_code == 404
 
 
 def test_patients_and_anonymous_cannot_see_the_inbox(login, patient, anon, clinic):
-    message = receive(clinic, "X3")
+    message = receive(clinic, "CTRL-X-3")
     assert login(patient.user).get(reverse("interop:monitor_inbox")).status_code == 403
     assert login(patient.user).get(reverse("interop:monitor_message", args=[message.pk])).status_code == 404
     assert anon.get(reverse("interop:monitor_inbox")).status_code == 302
