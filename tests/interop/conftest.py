@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from django.test import Client
@@ -19,6 +22,14 @@ from ketaclinic.schedule.models import Chair, Visit
 from tests.factories import make_staff
 
 MONITOR_ID = "MON-0001"
+T = TypeVar("T")
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run in a fresh thread: a browser test earlier in the same worker leaves Playwright's
+    event loop running on the main thread, where asyncio.run refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result(60)
 
 
 def bearer(raw: str) -> dict[str, str]:

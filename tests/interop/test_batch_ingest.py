@@ -22,7 +22,7 @@ from ketaclinic.interop.hl7.ingest import Processor
 from ketaclinic.interop.hl7.mllp import Incoming, Ingestor, MLLPServer, wrap
 from ketaclinic.interop.hl7.oru import build_oru
 from ketaclinic.interop.models import MonitorMessage
-from tests.interop.conftest import MONITOR_ID
+from tests.interop.conftest import MONITOR_ID, run_async
 
 pytestmark = pytest.mark.django_db
 
@@ -187,7 +187,7 @@ def test_messages_arriving_together_on_many_connections_share_a_batch(clinic):
             await reader.read(65536)
             writer.close()
 
-        asyncio.run(five())
+        run_async(five())
         assert sizes == [5]
     finally:
         asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)

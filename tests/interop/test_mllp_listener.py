@@ -21,7 +21,7 @@ from ketaclinic.interop.hl7.mllp import FS, VT, FrameReader, Ingestor, MLLPServe
 from ketaclinic.interop.hl7.oru import build_oru
 from ketaclinic.interop.models import MonitorMessage
 from ketaclinic.schedule.actions import do_create_chair
-from tests.interop.conftest import MONITOR_ID, book_visit
+from tests.interop.conftest import MONITOR_ID, book_visit, run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -195,7 +195,7 @@ def test_the_simulated_monitor_feed_is_filed(listener, visit_in_chair):
     state = MonitorState(MONITOR_ID, random.Random(3))
     start = timezone.now() - timedelta(minutes=30)
     times = iter(start + timedelta(minutes=5 * n) for n in range(3))
-    asyncio.run(run_monitor("127.0.0.1", listener.port, state, count=3, interval_s=0, clock=lambda: next(times),
+    run_async(run_monitor("127.0.0.1", listener.port, state, count=3, interval_s=0, clock=lambda: next(times),
                             on_ack=lambda cid, code, latency: acks.append(code)))
     assert acks == ["AA", "AA", "AA"]
     readings = list(VitalSign.objects.order_by("taken_at").values_list("systolic", flat=True))
