@@ -76,7 +76,7 @@ def _require_staff_for(user: User, conversation: Conversation) -> None:
 def _clean_body(body: str) -> str:
     body = (body or "").strip()
     if not body:
-        raise MessagingError("Please write your message.", "body")
+        raise MessagingError(_("Please write your message."), "body")
     if len(body) > MAX_BODY:
         raise MessagingError(f"Please keep a message under {MAX_BODY} characters (this one has {len(body)}).", "body")
     return body
@@ -166,7 +166,7 @@ def do_start_conversation(acting_user: User, patient: Patient, *, topic: str, su
     if not from_patient:
         require_perm(acting_user, patient.clinic, Perm.VIEW_PATIENTS)
     if topic not in Topic.values or topic == Topic.SYMPTOMS:
-        raise MessagingError("Choose what your message is about.", "topic")
+        raise MessagingError(_("Choose what your message is about."), "topic")
     # Two submits of one form queue here (PostgreSQL), so the second finds the first's message.
     Patient.objects.select_for_update().filter(pk=patient.pk).first()
     first = _existing(acting_user, client_token)
@@ -174,7 +174,7 @@ def do_start_conversation(acting_user: User, patient: Patient, *, topic: str, su
         return first.conversation
     subject = (subject or "").strip()
     if not subject:
-        raise MessagingError("Please add a short subject.", "subject")
+        raise MessagingError(_("Please add a short subject."), "subject")
     body = _clean_body(body)
     conversation = Conversation.objects.create(
         clinic=patient.clinic, patient=patient, topic=topic, subject=subject[:200],
@@ -332,7 +332,7 @@ def do_report_symptoms(acting_user: User, patient: Patient, *, answers: list[dic
     parsed = _parse_answers(answers)
     note = (note or "").strip()[:MAX_BODY]
     if not any(a.severity > Severity.NONE for a in parsed) and not note:
-        raise MessagingError("Please mark at least one symptom, or write how you feel in the box.", None)
+        raise MessagingError(_("Please mark at least one symptom, or write how you feel in the box."), None)
     visit = last_infusion_before(patient, now)
     days = None
     if visit is not None:

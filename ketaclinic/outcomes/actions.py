@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Perm, has_perm, require_perm
@@ -91,10 +92,10 @@ def _score(patient: Patient, instrument: str, answers: list[int | None],
         if custom_question is None or custom_question.clinic_id != patient.clinic_id:
             raise OutcomeError("Choose one of the clinic's questions.", "instrument")
         if len(answers) != 1 or answers[0] is None:
-            raise OutcomeError("Please answer the question.", "q1")
+            raise OutcomeError(_("Please answer the question."), "q1")
         value = answers[0]
-        if value not in [v for v, _ in custom_question.options]:
-            raise OutcomeError("Choose one of the answers shown.", "q1")
+        if value not in [v for v, _label in custom_question.options]:
+            raise OutcomeError(_("Choose one of the answers shown."), "q1")
         flags = [FLAG_RISK_ANSWER] if value in (custom_question.risk_values or []) else []
         total = value if custom_question.kind == CustomQuestionKind.SCALE else None
         return {"total": total, "severity": "", "severity_label": "", "flags": flags}
@@ -128,7 +129,7 @@ def do_submit_questionnaire(acting_user: User, patient: Patient, instrument: str
     own = _require_patient_or_clinician(acting_user, patient)
     now = _utc(now)
     if not submission_key:
-        raise OutcomeError("The form expired; please open it again.")
+        raise OutcomeError(_("The form expired; please open it again."))
     existing = QuestionnaireResponse.objects.filter(patient=patient, submission_key=submission_key).first()
     if existing is not None:
         return existing  # double submit: the first one stands
@@ -294,13 +295,13 @@ def do_add_journal_entry(acting_user: User, patient: Patient, *, text: str, mood
         return existing
     text = text.strip()
     if not text:
-        raise OutcomeError("Write a few words first.", "text")
+        raise OutcomeError(_("Write a few words first."), "text")
     if mood is not None and not 0 <= mood <= 10:
-        raise OutcomeError("Mood is a number from 0 to 10.", "mood")
+        raise OutcomeError(_("Mood is a number from 0 to 10."), "mood")
     if not set(tags) <= set(JournalTag.values):
         raise OutcomeError("Unknown tag.", "tags")
     if visit is not None and visit.patient_id != patient.pk:
-        raise OutcomeError("That visit is not yours.", "visit")
+        raise OutcomeError(_("That visit is not yours."), "visit")
     entry = JournalEntry.objects.create(clinic=patient.clinic, patient=patient, text=text, mood=mood, tags=tags,
                                         visit=visit, shared=shared, shared_at=now if shared else None,
                                         submission_key=submission_key, written_at=now)
@@ -337,9 +338,9 @@ def do_add_sleep_diary_entry(acting_user: User, patient: Patient, *, night_of: d
     _require_patient_or_clinician(acting_user, patient)
     now = _utc(now)
     if night_of > now.astimezone(patient.clinic.zone).date():
-        raise OutcomeError("That night has not happened yet.", "night_of")
+        raise OutcomeError(_("That night has not happened yet."), "night_of")
     if SleepDiaryEntry.objects.filter(patient=patient, night_of=night_of).exists():
-        raise OutcomeError("You already filled in the diary for that night.", "night_of")
+        raise OutcomeError(_("You already filled in the diary for that night."), "night_of")
     try:
         result = compute_sleep_diary(
             in_bed=in_bed, tried_to_sleep=tried_to_sleep, sleep_onset_minutes=sleep_onset_minutes,
