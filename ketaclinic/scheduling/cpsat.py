@@ -495,8 +495,8 @@ def solve_cpsat(instance: Instance, opts: Options | None = None) -> Plan:
     required = {f.course for f in instance.fixed} | {b.course for b in instance.booked}
     kept_route = False
     if replan:
-        # Moving a booking costs as much as a newcomer is worth, so plan newcomers around the
-        # bookings first; the day model with moves below is the fallback when that fails.
+        # Route 1: newcomers planned around the bookings, none moved. Often the best plan, and
+        # a strong hint for route 2, which may move bookings where a move pays.
         kept = _keep_bookings(instance, slots, cap, start, cache, left() * 0.55, work, o)
         if kept is not None:
             plan, spent = kept
@@ -515,30 +515,30 @@ def solve_cpsat(instance: Instance, opts: Options | None = None) -> Plan:
         log.info("bookings kept, newcomers inserted: %d courses, %d moved", plan.objective, plan.moved)
         if required.issubset({a.course for a in plan.assignments}):
             candidates.append(plan)
-    dm = _day_model(instance, slots, cap, start, cache)
-    chosen: dict[str, list[int]] | None = None
+    # Route 2 (the only one without bookings): the day model, with moves priced in its
+    # objective when re-planning, hinted with the best plan so far; its bound bounds the score,
+    # and its day plan is realised below, where bookings move only when the score gains.
+    dm = _day_model(instance, slots, cap, max(candidates, key=lambda p: _score(instance, p)), cache)
+    if kept_route:
+        # The kept-bookings route used work; leave this solve a fair share all the same.
+        work = max(work, 0.3 * (o.work or o.time_limit / 10))
+    first = _phase1(instance, dm, (left() - reserve) * 0.7, work, o)
+    if first.infeasible and not kept_route:  # (a relaxation of a plan in hand is never infeasible)
+        return make_plan(instance, "cpsat", [], status="infeasible", bound=0, seconds=time.perf_counter() - t0)
+    work -= first.work
+    chosen = first.chosen
+    log.info("relaxation: %s courses, bound %s (%.1fs, work %.2f)", None if chosen is None else len(chosen),
+             first.bound, time.perf_counter() - t0, first.work)
     bound = score_bound = trivial
-    if not kept_route:
-        first = _phase1(instance, dm, (left() - reserve) * 0.7, work, o)
-        if first.infeasible:
-            return make_plan(instance, "cpsat", [], status="infeasible", bound=0, seconds=time.perf_counter() - t0)
-        work -= first.work
-        chosen = first.chosen
-        log.info("relaxation: %s courses, bound %s (%.1fs, work %.2f)", None if chosen is None else len(chosen),
-                 first.bound, time.perf_counter() - t0, first.work)
-        if first.bound is not None:
-            # The day model's objective is weight - penalty x moves; every move costs at most the penalty.
-            score_bound = min(trivial, first.bound)
-            bound = min(trivial, first.bound + instance.move_penalty * len(dm.keep))
-    else:
-        # The plan came from the route above; the day model with moves is solved for its bound only.
-        first = _phase1(instance, dm, (left() - reserve) * 0.8, max(work, 0.3 * (o.work or o.time_limit / 10)), o)
-        log.info("score relaxation: bound %s (%.1fs)", first.bound, time.perf_counter() - t0)
-        if first.bound is not None and not first.infeasible:
-            score_bound = min(trivial, first.bound)
+    if first.bound is not None:
+        # The day model's objective is weight - penalty x moves; every move costs at most the penalty.
+        score_bound = min(trivial, first.bound)
+        bound = min(trivial, first.bound + instance.move_penalty * len(dm.keep))
     # Realise the day plan. Days that could not take their load get logic-based Benders cuts
     # (valid, so the bound stays a bound) and the day model is asked again, from the best plan.
     rounds = 0
+    if max(_score(instance, p) for p in candidates) >= score_bound:
+        chosen = None  # a plan in hand already meets the bound
     while chosen is not None and left() - reserve > 0.5:
         rounds += 1
         short: dict[int, tuple[list[str], int]] = {}

@@ -54,6 +54,9 @@ class Timetable:
         # Visits that a re-pack must not move: kept bookings (a move costs the move penalty).
         self.pinned = {(b.course, b.visit) for b in instance.booked
                        if pin_booked and self.start.get((b.course, b.visit)) == b.start}
+        # Elsewhere a re-pack may move a booking, but keeping (or regaining) its booked start
+        # earns the move penalty, so a booking moves only when the newcomer needs its room.
+        self.booked_at = {(b.course, b.visit): b.start for b in instance.booked}
 
     def _put(self, key: Key, start: int) -> None:
         ph = self.courses[key[0]].phases
@@ -178,7 +181,9 @@ class Timetable:
             ph = self.courses[key[0]].phases
             s = self.start[key]
             free = s < hi and lo < s + ph.total and key not in self.pinned
-            items.append(Item(key, ph, self.window(key, day) if free else (s,), 1, must=True))
+            booked = self.booked_at.get(key)
+            items.append(Item(key, ph, self.window(key, day) if free else (s,), 1, must=True, booked=booked,
+                              bonus=0 if booked is None else self.instance.move_penalty))
         state = (day, self.courses[new[0]].phases, dom, tuple(items))
         if state in self.refused:
             return False

@@ -59,3 +59,22 @@ def test_inserting_every_waiting_course_keeps_plans_valid() -> None:
     plan = make_plan(inst, "test", got, status="feasible", bound=len(inst.courses), seconds=0.0)
     assert validate(inst, plan) == []
     assert plan.objective >= greedy.objective
+
+
+def test_a_repack_moves_others_before_a_booking() -> None:
+    # One chair 08:00-13:30 holds three 105-minute visits only back to back from 08:00. Z is
+    # booked at 08:00, B sits at 10:00; C fits only if B moves up to 09:50. Z, sorting after
+    # B, would take B's later start if keeping its booking were worth nothing.
+    day = [{"date": "2027-01-04", "open": "08:00", "close": "13:30"}]
+    nurse = [{"id": "N1", "shifts": [{"date": "2027-01-04", "start": "08:00", "end": "13:30"}]}]
+    inst = parse_instance(make_instance(open_days=day, nurses=nurse, chairs=["C1"],
+                                        courses=[course("Z"), course("B"), course("C")],
+                                        booked=[visit("Z", 1, "C1", "2027-01-04T08:00")]))
+    slots, cap = course_slots(inst), nurse_capacity(inst)
+    placed = [Assignment("Z", 1, "C1", 8 * 60), Assignment("B", 1, "C1", 10 * 60)]
+    got = insert_lost(inst, slots, cap, placed, {"C": [0]}, 5.0, 1)
+    plan = make_plan(inst, "test", got, status="feasible", bound=3, seconds=0.0)
+    assert plan.objective == 3 and validate(inst, plan) == []
+    starts = {a.course: a.start for a in plan.assignments}
+    assert starts["Z"] == 8 * 60 and plan.moved == 0
+    assert starts["B"] == 9 * 60 + 50 and starts["C"] == 11 * 60 + 40
