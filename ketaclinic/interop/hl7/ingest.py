@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
+from ketaclinic.audit.log import insert_rows
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.interop.hl7.mllp import Incoming
 from ketaclinic.interop.hl7.oru import Header, MessageError, build_ack, fallback_control_id, parse_oru, read_header
@@ -161,8 +162,8 @@ class Processor:
         if careful:
             for message in messages:
                 message.save(force_insert=True)
-        elif messages:
-            MonitorMessage.objects.bulk_create(messages)
+        else:
+            insert_rows(messages)
         return [self._answer(w) for w in works]
 
     def _read(self, item: Incoming) -> Work:
