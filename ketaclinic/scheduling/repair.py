@@ -12,6 +12,7 @@ are never re-packed: their chairs are given, and counting overlaps is not enough
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import defaultdict
 
@@ -201,6 +202,61 @@ class Timetable:
         self._put(new, got.starts[new])
         return True
 
+    def moved(self) -> int:
+        """Booked visits placed away from their booked start."""
+        return sum(1 for key, s in self.booked_at.items() if self.start.get(key, s) != s)
+
+    def restore(self, before: dict[Key, int]) -> None:
+        """Back to the starts of `before` (a copy of `self.start` taken earlier)."""
+        for key in [k for k, s in self.start.items() if before.get(k) != s]:
+            self._take(key)
+        for key, s in before.items():
+            if key not in self.start:
+                self._put(key, s)
+
+    def regain_bookings(self) -> int:
+        """Put moved bookings back on their booked starts wherever those are free as things
+        stand and the course's rules still hold: a course's moved visits together, else one by
+        one. Days with locked visits are left alone (their chairs are given). Returns how many
+        went back."""
+        moved: dict[str, list[Key]] = defaultdict(list)
+        for key, booked in sorted(self.booked_at.items(), key=lambda kv: kv[1]):
+            now = self.start.get(key)
+            if now is not None and now != booked and not {booked // DAY, now // DAY} & self.locked_days:
+                moved[key[0]].append(key)
+        back = 0
+        for keys in moved.values():
+            if self._back(keys):
+                back += len(keys)
+            elif len(keys) > 1:
+                back += sum(1 for key in keys if self._back([key]))
+        return back
+
+    def _back(self, keys: list[Key]) -> bool:
+        """Move visits `keys` (of one course) to their booked starts if everything still holds."""
+        cid = keys[0][0]
+        course, slots = self.courses[cid], self.slots[cid]
+        want = {key: self.booked_at[key] for key in keys}
+        starts = [want.get((cid, j), self.start.get((cid, j), -1)) for j in range(1, course.visits + 1)]
+        days = [t // DAY for t in starts]
+        g = gap(course)
+        if (min(starts) < 0 or any(b - a < g for a, b in itertools.pairwise(starts))
+                or any(t not in slots.starts.get(t // DAY, ()) for t in want.values())
+                or days[0] not in slots.first_days or days[-1] >= days[0] + course.window_days
+                or any(sum(1 for e in days if d <= e <= d + 6) > course.max_per_7_days for d in days)):
+            return False
+        before = {key: self._take(key) for key in keys}
+        for key in keys:
+            if not self.fits(course, want[key]):
+                for other in keys:
+                    if other in self.start:
+                        self._take(other)
+                for other, t in before.items():
+                    self._put(other, t)
+                return False
+            self._put(key, want[key])
+        return True
+
     def assignments(self) -> list[Assignment] | None:
         """The plan with chairs, or None if the chairs cannot be coloured (locked chairs)."""
         visits = [(cid, k, s) for (cid, k), s in self.start.items()]
@@ -226,8 +282,10 @@ def insert_lost(
 ) -> list[Assignment]:
     """Put courses that `assignments` lacks into it: by default those of the day plan
     `planned` (on their planned days or nearby), else the `wanted` ones (on planned days when
-    known, else the earliest). With `pin_booked`, kept bookings never move. Returns the
-    (possibly larger) plan."""
+    known, else the earliest). With `pin_booked`, kept bookings never move; without, a course
+    stays only if its weight exceeds the move penalty of the bookings its insertion moved, and
+    moved bookings go back to their booked starts where those are free at the end. Returns
+    the (possibly larger) plan."""
     t0 = time.perf_counter()
     table = Timetable(instance, slots, cap, assignments, pin_booked=pin_booked)
     have = {a.course for a in assignments}
@@ -236,13 +294,22 @@ def insert_lost(
             and len(set(planned.get(cid, []))) == len(planned.get(cid, []))]
     courses = table.courses
     added = 0
+    pins = set(table.pinned)
     for cid in sorted(lost, key=lambda c: (courses[c].visits, c)):
         left = seconds - (time.perf_counter() - t0)
         if left <= 0.05:
             break
+        # A course worth no more than one move cannot pay for any: its insertion moves no booking.
+        cheap = courses[cid].weight <= instance.move_penalty
+        table.pinned = pins | {key for key, s in table.booked_at.items() if cheap and table.start.get(key) == s}
+        before, moved = dict(table.start), table.moved()
         if table.insert(cid, sorted(planned.get(cid, [])), left, workers, repacks):
+            if courses[cid].weight <= instance.move_penalty * (table.moved() - moved):
+                table.restore(before)  # the bookings it moved cost more than the course is worth
+                continue
             added += 1
-    if not added:
+    regained = table.regain_bookings() if table.booked_at else 0
+    if not added and not regained:
         return assignments
     result = table.assignments()
     return assignments if result is None else result

@@ -78,3 +78,37 @@ def test_a_repack_moves_others_before_a_booking() -> None:
     starts = {a.course: a.start for a in plan.assignments}
     assert starts["Z"] == 8 * 60 and plan.moved == 0
     assert starts["B"] == 9 * 60 + 50 and starts["C"] == 11 * 60 + 40
+
+
+def test_an_insertion_stands_only_when_the_course_outweighs_the_moves() -> None:
+    # One chair 08:00-13:30; A booked 08:20 and Z booked 10:10 leave no 105-minute gap. C fits
+    # only if both move (A to 08:00, Z to 09:50): two moves at penalty 1 each.
+    day = [{"date": "2027-01-04", "open": "08:00", "close": "13:30"}]
+    nurse = [{"id": "N1", "shifts": [{"date": "2027-01-04", "start": "08:00", "end": "13:30"}]}]
+    for weight, fitted in ((2, False), (3, True)):
+        inst = parse_instance(make_instance(
+            open_days=day, nurses=nurse, chairs=["C1"], courses=[course("A"), course("Z"), course("C", weight=weight)],
+            booked=[visit("A", 1, "C1", "2027-01-04T08:20"), visit("Z", 1, "C1", "2027-01-04T10:10")]))
+        slots, cap = course_slots(inst), nurse_capacity(inst)
+        placed = [Assignment("A", 1, "C1", 8 * 60 + 20), Assignment("Z", 1, "C1", 10 * 60 + 10)]
+        got = insert_lost(inst, slots, cap, placed, {"C": [0]}, 5.0, 1)
+        plan = make_plan(inst, "test", got, status="feasible", bound=10, seconds=0.0)
+        assert validate(inst, plan) == []
+        assert (plan.unscheduled, plan.moved) == (((), 2) if fitted else (("C",), 0))
+
+
+def test_moved_bookings_go_back_where_their_slots_are_free() -> None:
+    # P was booked Tue 12:00 and Wed 08:00 (20 hours apart, the minimum) but sits a day early,
+    # Mon 12:00 and Tue 08:00. Its first visit alone cannot go back (it would follow the
+    # second); both together can. Q, booked Mon 08:00 and placed Mon 10:00, goes back alone.
+    inst = parse_instance(make_instance(
+        chairs=["C1"], courses=[course("P", 2), course("Q")],
+        booked=[visit("P", 1, "C1", "2027-01-05T12:00"), visit("P", 2, "C1", "2027-01-06T08:00"),
+                visit("Q", 1, "C1", "2027-01-04T08:00")]))
+    slots, cap = course_slots(inst), nurse_capacity(inst)
+    placed = [Assignment("P", 1, "C1", 12 * 60), Assignment("P", 2, "C1", 1440 + 8 * 60),
+              Assignment("Q", 1, "C1", 10 * 60)]
+    assert make_plan(inst, "test", placed, status="feasible", bound=2, seconds=0.0).moved == 3
+    got = insert_lost(inst, slots, cap, placed, {}, 5.0, 1)
+    plan = make_plan(inst, "test", got, status="feasible", bound=2, seconds=0.0)
+    assert validate(inst, plan) == [] and plan.moved == 0
