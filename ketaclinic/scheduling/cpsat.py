@@ -493,6 +493,7 @@ def solve_cpsat(instance: Instance, opts: Options | None = None) -> Plan:
     cache: dict[tuple[object, ...], int] = {}
     trivial = trivial_bound(instance)
     required = {f.course for f in instance.fixed} | {b.course for b in instance.booked}
+    weights = {c.id: c.weight for c in instance.courses}
     kept_route = False
     if replan:
         # Route 1: newcomers planned around the bookings, none moved. Often the best plan, and
@@ -506,6 +507,15 @@ def solve_cpsat(instance: Instance, opts: Options | None = None) -> Plan:
             if required.issubset({a.course for a in plan.assignments}):
                 candidates.append(plan)
                 kept_route = True
+                # Waiting courses worth more than a move: insert them into that plan, moving
+                # bookings where the course outweighs its moves.
+                dear = [cid for cid in plan.unscheduled if weights[cid] > instance.move_penalty]
+                if dear:
+                    moved_in = insert_lost(instance, slots, cap, list(plan.assignments), {}, min(left() * 0.15, 4.0),
+                                           o.workers, wanted=dear, repacks=4)
+                    plan = make_plan(instance, "cpsat", moved_in, status="feasible", bound=0, seconds=0.0)
+                    log.info("waiting courses inserted with moves: %d courses, %d moved", plan.objective, plan.moved)
+                    candidates.append(plan)
     if replan and not kept_route:
         # First-fit's plan with newcomers re-packed around its bookings.
         inserted = insert_lost(instance, slots, cap, list(start.assignments), {}, min(left() * 0.15, 4.0),
