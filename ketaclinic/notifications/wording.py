@@ -138,6 +138,7 @@ MESSAGE_MODULES = (
     "ketaclinic.outcomes.reminders",
     "ketaclinic.messaging.actions",
     "ketaclinic.guide.delivery",
+    "ketaclinic.schedule.notify",
 )
 
 

@@ -23,6 +23,7 @@ from ketaclinic.preparation.models import MedicationInstructionRecord, Preparati
 from ketaclinic.protocol.config import Protocol
 from ketaclinic.protocol.preparation import MedicationInstruction, PreparationTimeline, build_timeline
 from ketaclinic.schedule.models import ACTIVE_STATUSES, Visit, VisitStatus
+from ketaclinic.schedule.notify import told_in_course_move
 
 PREFIX = "prep."
 BOOKING_CONFIRMATION_WITHIN = timedelta(hours=48)  # plans built later than this after booking skip it
@@ -117,7 +118,7 @@ def _sync(plan: PreparationPlan, visit: Visit, now: datetime) -> None:
         cancel_messages(visit=visit, kind_prefix=PREFIX, reason="visit moved", now=now)
         PreparationTask.objects.filter(plan=plan, done_at__isnull=True).update(
             done_at=now, note="Closed automatically: the visit moved to a new time.")
-        if future:
+        if future and not told_in_course_move(visit):  # a course move's one message listed every new time
             _queue_notice(visit, "rescheduled", now)
         record_event(None, "PREPARATION_REMINDERS_RECOMPUTED", patient=visit.patient, obj=plan, at=now,
                      details={"from": old_start.isoformat() if old_start else None,

@@ -42,7 +42,7 @@ from ketaclinic.schedule.actions import (
     do_move_visit,
 )
 from ketaclinic.schedule.models import ACTIVE_STATUSES, Availability, Chair, Proposal, Visit, VisitStatus
-from ketaclinic.schedule.notify import queue_course_moved_message, queue_visit_moved_message
+from ketaclinic.schedule.notify import COURSE_MOVED_EVENT, queue_course_moved_message
 from ketaclinic.schedule.nurses import assign_on_booking
 from ketaclinic.schedule.planning import (
     HORIZON_DAYS,
@@ -488,12 +488,10 @@ def _apply_move(acting_user: User, proposal: Proposal, move: dict[str, Any], now
     if visit.starts_at != datetime.fromisoformat(move["from"]["start"]) or visit.chair_id != move["from"]["chair"]:
         raise RuleBroken([Problem("changed", "This visit was changed after the proposal was made.")])
     chair = Chair.objects.get(pk=move["to"]["chair"], clinic=proposal.clinic)
-    old_start = visit.starts_at
-    moved = do_move_visit(acting_user, visit, chair, datetime.fromisoformat(move["to"]["start"]),
-                          reason=f"Re-plan proposal {proposal.pk}", now=now)
-    if moved.starts_at != old_start:
-        queue_visit_moved_message(moved, old_start, why="replan", now=now)
-    return moved
+    # The patient is told by the preparation app's "your visit has moved" notice, as for any
+    # single move (schedule/notify.py): one message per change.
+    return do_move_visit(acting_user, visit, chair, datetime.fromisoformat(move["to"]["start"]),
+                         reason=f"Re-plan proposal {proposal.pk}", now=now)
 
 
 @transaction.atomic
@@ -502,11 +500,11 @@ def do_decide_replan_move(acting_user: User, proposal: Proposal, visit_id: int |
     """Accept or reject one proposed move (`visit_id`), or every undecided one (`visit_id=None`).
 
     Accepting moves the visit through do_move_visit (every rule re-checked, no double
-    booking) and queues a message to the patient in their language. Accepting all tries the
+    booking); the preparation app tells the patient, as for any moved visit. Accepting all tries the
     moves again while any succeeds, so a visit that must leave a slot before another takes it
     still works. A move that fails stays undecided, with the reason.
     Who: staff who may view patients. Returns (moves applied or rejected, problems).
-    Writes: Visits, Proposal decisions, OutboundMessages, AuditEvents.
+    Writes: Visits, Proposal decisions, AuditEvents.
     """
     require_perm(acting_user, proposal.clinic, Perm.VIEW_PATIENTS)
     now = now or timezone.now()
@@ -629,7 +627,8 @@ def do_move_course(acting_user: User, course: TreatmentCourse, placements: list[
     3. check the course rules over the whole course (done visits included);
     4. write: the moving visits first give up their old slots, then take the new ones, so the
        PostgreSQL overlap constraints never see a visit of this course in two places;
-    5. renumber, audit, and queue one message to the patient (their language).
+    5. renumber, audit, and queue one message to the patient listing every new time (their
+       language); the preparation app sends no per-visit "moved" notices for these moves.
     Raises RuleBroken, SlotTaken. Writes: Visits, AuditEvent, OutboundMessage.
     """
     require_perm(acting_user, course.clinic, Perm.VIEW_PATIENTS)
@@ -688,7 +687,7 @@ def do_move_course(acting_user: User, course: TreatmentCourse, placements: list[
                   .order_by("starts_at"))
     for v in visits:
         assign_on_booking(v)
-    record_event(acting_user, "COURSE_MOVED", patient=course.patient, obj=course, at=now,
+    record_event(acting_user, COURSE_MOVED_EVENT, patient=course.patient, obj=course, at=now,
                  details={"visits": [{"visit": v.pk, "from": {"chair": old[v.pk][0],
                                                                "starts_at": old[v.pk][1].isoformat()},
                                       "to": {"chair": v.chair.name if v.chair else "",

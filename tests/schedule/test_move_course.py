@@ -14,7 +14,7 @@ from ketaclinic.audit.models import AuditEvent
 from ketaclinic.notifications.models import OutboundMessage
 from ketaclinic.schedule.actions import RuleBroken, do_book_course, do_book_visit, do_set_visit_status
 from ketaclinic.schedule.models import Visit
-from ketaclinic.schedule.notify import MOVED_KIND
+from ketaclinic.schedule.notify import COURSE_MOVED_KIND
 from ketaclinic.schedule.replan import do_move_course, do_replan_schedule, propose_course_move
 from ketaclinic.schedule.rules import Placement
 from tests.schedule.conftest import MONDAY
@@ -48,7 +48,7 @@ def test_it_proposes_the_remaining_visits_from_the_new_date_keeping_the_rules(st
     assert sorted(v.starts_at for v in moved) == sorted(p.starts_at for p in proposal.placements)
     assert [v.number for v in Visit.objects.filter(course=course).order_by("starts_at")] == [1, 2, 3, 4, 5, 6]
     assert Visit.objects.get(pk=started_course["visits"][0].pk).starts_at.astimezone(clinic.zone).date() == MONDAY
-    message = OutboundMessage.objects.get(kind=MOVED_KIND, patient=course.patient)
+    message = OutboundMessage.objects.get(kind=COURSE_MOVED_KIND, patient=course.patient)
     assert message.subject == "Your treatment series has new dates" and message.body.count("\n- ") == 5
     event = AuditEvent.objects.get(action="COURSE_MOVED")
     assert len(event.details["visits"]) == 5
@@ -77,7 +77,7 @@ def test_all_or_nothing_when_a_slot_was_taken_meanwhile(started_course: Any, fro
     assert str(caught.value).startswith("Visit 5 (Monday Jan 18")  # visit 1 is done; the 4th moving one is visit 5
     assert "could not be placed" in str(caught.value)
     assert {v.pk: v.starts_at for v in Visit.objects.filter(course=course)} == before
-    assert not OutboundMessage.objects.filter(kind=MOVED_KIND).exists()
+    assert not OutboundMessage.objects.filter(kind=COURSE_MOVED_KIND).exists()
 
 
 @pytest.mark.django_db

@@ -51,13 +51,13 @@ def test_each_waiting_patient_who_fits_gets_one_message_with_a_portal_link(front
     english, spanish = _offer_two(front_desk, provider, course, chairs, clinic, at)
     offer = SlotOffer.objects.get()
     mine = OutboundMessage.objects.get(patient=english, kind=OFFER_KIND)
-    assert "Wednesday, January 6 at 10:00 AM" in mine.subject
+    assert mine.subject == "A visit time opened up: 10:00 AM on Wednesday, January 6"
     assert f"{settings.SITE_URL}/schedule/my/#offer-{offer.pk}" in mine.body
     assert "first person to say yes" in mine.body
     assert OutboundMessage.objects.filter(kind=OFFER_KIND, patient=course.patient).count() == 0  # not the canceller
     # in their own language, usted form
     theirs = OutboundMessage.objects.get(patient=spanish, kind=OFFER_KIND)
-    assert "miércoles 6 de enero a las 10:00" in theirs.subject
+    assert theirs.subject == "Hay un horario libre: el miércoles 6 de enero a las 10:00 a. m."
     assert "Para aceptarlo, entre aquí" in theirs.body and "Llámenos" in theirs.body
 
 

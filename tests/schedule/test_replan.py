@@ -1,5 +1,6 @@
 """Re-planning: the optimizer may move booked visits (each move costs the penalty); the front desk
-accepts or rejects each move; accepted moves go through do_move_visit and the patient is told."""
+accepts or rejects each move; accepted moves go through do_move_visit (the patient is told by the
+preparation app's notice, as for any moved visit: test_move_messages.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from ketaclinic.courses.models import CourseKind
 from ketaclinic.notifications.models import OutboundMessage
 from ketaclinic.schedule.actions import do_book_course, do_book_visit, do_set_availability
 from ketaclinic.schedule.models import Visit
-from ketaclinic.schedule.notify import MOVED_KIND
 from ketaclinic.schedule.planning import placements_from_plan
 from ketaclinic.schedule.replan import DecisionMade, do_decide_replan_move, do_replan_schedule
 from ketaclinic.schedule.rules import Placement
@@ -82,11 +82,8 @@ def test_accepting_a_move_reschedules_and_tells_the_patient_then_the_course_book
     assert (done, problems) == (1, [])
     visit = Visit.objects.select_related("patient").get(pk=move["visit"])
     assert visit.starts_at == datetime.fromisoformat(move["to"]["start"]) and visit.chair_id == move["to"]["chair"]
-    message = OutboundMessage.objects.get(patient=visit.patient, kind=MOVED_KIND)
-    if visit.patient.preferred_language == "es":
-        assert "Su visita que era el lunes 4 de enero a las 08:00" in message.body
-    else:
-        assert "Your visit on Monday, January 4 at 8:00 AM is now on" in message.body
+    # the patient is told once, by the preparation app's "moved" notice (test_move_messages.py)
+    assert not OutboundMessage.objects.filter(patient=visit.patient, kind__startswith="schedule.").exists()
     assert AuditEvent.objects.filter(action="VISIT_MOVED").count() == 1
     proposal.refresh_from_db()
     assert proposal.waiting["decisions"][str(move["visit"])]["status"] == "accepted"
@@ -106,7 +103,7 @@ def test_rejecting_a_move_changes_nothing_and_is_recorded(front_desk: Any, clini
     assert Visit.objects.get(pk=move["visit"]).starts_at == before
     proposal.refresh_from_db()
     assert proposal.waiting["decisions"][str(move["visit"])]["status"] == "rejected"
-    assert not OutboundMessage.objects.filter(kind=MOVED_KIND).exists()
+    assert not AuditEvent.objects.filter(action="VISIT_MOVED").exists()
     assert AuditEvent.objects.filter(action="REPLAN_MOVES_DECIDED").count() == 1
 
 
@@ -124,7 +121,7 @@ def test_a_move_whose_slot_was_taken_meanwhile_fails_clearly_and_stays_open(fron
     assert done == 0 and problems and "taken" in problems[0]
     proposal.refresh_from_db()
     assert proposal.waiting["decisions"][str(move["visit"])]["status"] == "failed"
-    assert not OutboundMessage.objects.filter(kind=MOVED_KIND).exists()
+    assert not AuditEvent.objects.filter(action="VISIT_MOVED").exists()
 
 
 @pytest.mark.django_db

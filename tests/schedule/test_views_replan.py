@@ -61,7 +61,7 @@ def test_front_desk_replans_reviews_and_accepts_a_move_then_books(login: Any, fr
     client.post(reverse("schedule:proposal_move", args=[proposal.pk]), {"visit": move["visit"], "answer": "accept"})
     visit.refresh_from_db()
     assert visit.starts_at.isoformat() != move["from"]["start"]
-    assert OutboundMessage.objects.filter(patient=visit.patient, kind="schedule.visit_moved").exists()
+    assert not OutboundMessage.objects.filter(patient=visit.patient, kind__startswith="schedule.").exists()
     page = client.get(reverse("schedule:proposal", args=[proposal.pk])).content.decode()
     assert "Moved (" in page
     # the waiting course now books from the same page
@@ -127,7 +127,7 @@ def test_move_course_page_proposes_then_moves_everything(login: Any, front_desk:
     # the same post again (a double submit): already there, nothing written or sent twice
     again = client.post(url, {"action": "accept", "new_first": "2027-01-11", **fields})
     assert again.status_code == 302 and AuditEvent.objects.filter(action="COURSE_MOVED").count() == 1
-    assert OutboundMessage.objects.filter(kind="schedule.visit_moved").count() == 1
+    assert OutboundMessage.objects.filter(kind="schedule.course_moved").count() == 1
 
 
 @pytest.mark.django_db
