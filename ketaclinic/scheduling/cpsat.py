@@ -7,6 +7,11 @@ start times with one CP-SAT model holding a chair cumulative and a nurse cumulat
 day that the relaxation over-filled drops a course instead of failing. Chairs come from
 interval colouring, or from explicit chair choice on days with locked visits. Phase 3 lets
 first-fit add any course that still fits. The first-fit plan is the fallback and the hint.
+
+Re-planning (bookings that may move at a cost) has two routes, and the better score wins:
+bookings kept (newcomers planned around them, then waiting courses worth more than a move
+inserted where they outweigh the moves they cause), and the day model with moves priced in
+its objective, hinted with the first route's plan and realised like any other day plan.
 """
 
 from __future__ import annotations
