@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,8 @@ import icalendar
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
 
 from ketaclinic.schedule.actions import do_book_visit
 from ketaclinic.schedule.feeds import do_create_feed, feed_url
@@ -75,3 +77,26 @@ def test_the_patient_calendar_is_in_their_language(spanish: Any, visit: Any, cli
     body = anon.get(feed_url(token).replace("http://testserver", "")).content
     summaries = [str(e["summary"]) for e in icalendar.Calendar.from_ical(body).walk("VEVENT")]
     assert summaries == ["Visita de infusión 1 de 6"]
+
+
+def test_spanish_dates_keep_lowercase_day_and_month_names_site_wide() -> None:
+    """Every app's catalog shares one namespace: a bare "Monday" → "Lunes" in any of them would
+    capitalise every Spanish date on the site ("el Lunes 4 de enero"). Labels that need a
+    capital (the availability checkboxes) use a context instead."""
+    with translation.override("es"):
+        days = [date_format(MONDAY + timedelta(days=n), "l") for n in range(7)]
+        months = [date_format(date(2027, month, 1), "F") for month in range(1, 13)]
+        label = translation.pgettext("availability checkbox", "Monday")
+    assert days == ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"]
+    assert months == ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
+                      "octubre", "noviembre", "diciembre"]
+    assert label == "Lunes"
+
+
+@pytest.mark.django_db
+def test_a_spanish_patient_page_writes_weekdays_in_lowercase(login: Any, spanish: Any, visit: Any) -> None:
+    page = login(spanish.user).get(reverse("schedule:my_visits")).content.decode()
+    assert "miércoles 6 de enero" in page
+    assert not re.search(r"(Lunes|Martes|Miércoles|Jueves|Viernes|Sábado|Domingo) \d", page)
+    assert not re.search(r"\d de (Enero|Febrero|Marzo|Abril|Mayo|Junio|Julio|Agosto|Septiembre|Octubre|Noviembre"
+                         r"|Diciembre)", page)
