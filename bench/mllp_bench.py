@@ -1,7 +1,7 @@
 """MLLP ingest bench: 20 simulated monitors send ORU^R01 as fast as ACKs come back.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kc_bench_interop SECRET_KEY=x \
-        .venv/bin/python bench/mllp_bench.py [--monitors 20] [--per-monitor 1500]
+        .venv/bin/python bench/mllp_bench.py [--monitors 20] [--per-monitor 1500] [--processes 2]
 
 Creates a throw-away clinic with one chair, patient and infusing visit per monitor, starts the
 real listener (`manage.py run_mllp_listener`) in its own process, sends the messages, then
@@ -114,6 +114,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def listener_pids(pid: int) -> list[int]:
+    """The listener and the processes it forked (--processes)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return [pid, *(int(c) for c in children)]
+
+
 def backend_pids(database: str) -> list[int]:
     """PostgreSQL server processes serving `database` (the listener's connection)."""
     import psycopg
@@ -132,6 +141,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--monitors", type=int, default=20)
     parser.add_argument("--per-monitor", type=int, default=1500)
+    parser.add_argument("--processes", type=int, default=2, help="Listener processes sharing the port")
     parser.add_argument("--no-write", action="store_true", help="Do not write bench/results")
     args = parser.parse_args()
 
@@ -156,7 +166,8 @@ def main() -> int:
     load_at_start = round(os.getloadavg()[0], 1)
     port = free_port()
     listener = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "run_mllp_listener", "--clinic", slug,
-                                 "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=os.environ.copy(),
+                                 "--host", "127.0.0.1", "--port", str(port), "--processes", str(args.processes)],
+                                cwd=ROOT, env=os.environ.copy(),
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         for _ in range(200):
@@ -169,9 +180,11 @@ def main() -> int:
             raise SystemExit("The listener did not start.")
         # CPU used during the run, per process: where the time goes (the listener's event loop and
         # database thread, the PostgreSQL backend serving it, and these simulated monitors).
-        listener_cpu, client_cpu = cpu_seconds(listener.pid), time.process_time()
+        listeners = listener_pids(listener.pid)
+        listener_cpu, client_cpu = sum(cpu_seconds(p) for p in listeners), time.process_time()
         latencies, codes, seconds = asyncio.run(run_clients(port, devices, args.per_monitor))
-        listener_cpu, client_cpu = cpu_seconds(listener.pid) - listener_cpu, time.process_time() - client_cpu
+        listener_cpu = sum(cpu_seconds(p) for p in listeners) - listener_cpu
+        client_cpu = time.process_time() - client_cpu
         database_cpu = 0.0
         if connection.vendor == "postgresql":
             database_cpu = sum(cpu_seconds(pid) for pid in backend_pids(connection.settings_dict["NAME"]))
@@ -188,7 +201,7 @@ def main() -> int:
     stored_vitals = VitalSign.objects.filter(clinic__slug=slug, source="monitor").count()
     latencies.sort()
     result = {
-        "bench": "mllp_ingest", "database": connection.vendor,
+        "bench": "mllp_ingest", "database": connection.vendor, "listener_processes": args.processes,
         "load_average_1m_at_end": round(os.getloadavg()[0], 1), "machine": f"{platform.machine()}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}", "monitors": args.monitors,
         "messages_sent": sent, "acks": codes, "seconds": round(seconds, 2),
@@ -203,12 +216,14 @@ def main() -> int:
                                round(database_cpu / sent * 1e6), "simulated_monitors": round(client_cpu / sent * 1e6)},
         "ok": stored_messages == sent == stored_vitals == distinct_ids and codes.get("AA", 0) == sent,
     }
-    text = (f"MLLP ingest, {args.monitors} concurrent monitors, {connection.vendor}: {sent} messages in "
+    text = (f"MLLP ingest, {args.monitors} concurrent monitors, {connection.vendor}, {args.processes} listener "
+            f"process{'es' if args.processes > 1 else ''}: {sent} messages in "
             f"{seconds:.1f} s = {result['messages_per_second']} msg/s; ACK latency p50 "
             f"{result['ack_latency_ms']['p50']} ms, p99 {result['ack_latency_ms']['p99']} ms; stored {stored_vitals} "
             f"vitals / {stored_messages} messages, lost {result['lost']}, duplicated {result['duplicated']}; "
             f"{'OK' if result['ok'] else 'NOT OK'} (machine load average {load_at_start} at start, "
-            f"{result['load_average_1m_at_end']} at end, {os.cpu_count()} CPUs); CPU per message: listener "
+            f"{result['load_average_1m_at_end']} at end, {os.cpu_count()} CPUs); CPU per message: "
+            f"listener{'s' if args.processes > 1 else ''} "
             f"{result['cpu_us_per_message']['listener']} us, PostgreSQL backend "
             f"{result['cpu_us_per_message']['database_backend']} us, simulated monitors "
             f"{result['cpu_us_per_message']['simulated_monitors']} us")

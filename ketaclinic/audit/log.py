@@ -85,7 +85,11 @@ def _unchained_event(spec: EventSpec) -> AuditEvent:
 
 
 def _last_hash() -> str:
-    return AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
+    # the newest row's hash (raw: batch writers call this for every batch)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT hash FROM audit_auditevent ORDER BY id DESC LIMIT 1")
+        row = cursor.fetchone()
+    return row[0] if row else GENESIS
 
 
 def record_event(

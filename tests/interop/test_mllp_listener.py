@@ -210,3 +210,78 @@ def test_the_commands_refuse_an_unknown_clinic():
         call_command("run_mllp_listener", "--clinic", "nowhere", "--port", "0")
     with pytest.raises(CommandError, match="No clinic"):
         call_command("simulate_monitors", "--clinic", "nowhere")
+
+
+@pytest.fixture
+def second_listener(clinic, listener) -> Iterator[MLLPServer]:
+    """Another listener process's worth: its own event loop, database thread and connection."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    server = MLLPServer(Ingestor(Processor(clinic.pk)), host="127.0.0.1", port=0)
+    asyncio.run_coroutine_threadsafe(server.start(), loop).result(10)
+    yield server
+    asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(10)
+    loop.close()
+
+
+def test_the_same_message_sent_to_two_listeners_at_once_is_stored_once(listener, second_listener, visit_in_chair):
+    """Two listeners (as --processes gives) race to store the same messages: each is stored once.
+    A listener that cannot store a message at that moment answers AE, and the monitor sends it
+    again, as monitors do (SQLite in tests locks out the second writer; PostgreSQL waits)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    payloads = {f"TWICE-{n}": message(f"TWICE-{n}", readings={**NORMAL, "heart_rate": 60 + n}) for n in range(6)}
+
+    def monitor(server: MLLPServer) -> dict[str, str]:
+        codes: dict[str, str] = {}
+        for _ in range(20):
+            waiting = [cid for cid in payloads if codes.get(cid) != "AA"]
+            if not waiting:
+                break
+            for ack in send(server, *(payloads[cid] for cid in waiting)):
+                assert ack["code"] in ("AA", "AE"), ack
+                codes[ack["control_id"]] = ack["code"]
+        return codes
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        runs = [pool.submit(monitor, server) for server in (listener, second_listener, listener, second_listener)]
+        answers = [run.result(120) for run in runs]
+    assert all(codes == dict.fromkeys(payloads, "AA") for codes in answers)
+    assert sorted(MonitorMessage.objects.values_list("control_id", flat=True)) == sorted(payloads)
+    assert sorted(VitalSign.objects.values_list("heart_rate", flat=True)) == [60, 61, 62, 63, 64, 65]
+
+
+def test_listeners_can_share_a_port(clinic, visit_in_chair):
+    """--processes: listeners bound with SO_REUSEPORT on one port all answer, and store each message once."""
+    loops, servers = [], []
+    try:
+        for _ in range(2):
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, daemon=True).start()
+            port = servers[0].port if servers else 0
+            server = MLLPServer(Ingestor(Processor(clinic.pk)), host="127.0.0.1", port=port, reuse_port=True)
+            asyncio.run_coroutine_threadsafe(server.start(), loop).result(10)
+            loops.append(loop)
+            servers.append(server)
+        assert servers[0].port == servers[1].port
+        for n in range(8):  # new connections: the kernel spreads them over both listeners
+            [ack] = send(servers[0], message(f"SHARED-{n}", readings={**NORMAL, "heart_rate": 60 + n}))
+            assert ack["code"] == "AA"
+        assert MonitorMessage.objects.count() == VitalSign.objects.count() == 8
+    finally:
+        for loop, server in zip(loops, servers, strict=False):
+            asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
+            loop.call_soon_threadsafe(loop.stop)
+
+
+def test_several_processes_need_a_fixed_port(clinic):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="fixed --port"):
+        call_command("run_mllp_listener", "--clinic", clinic.slug, "--port", "0", "--processes", "2")
+    with pytest.raises(CommandError, match="between 1 and 32"):
+        call_command("run_mllp_listener", "--clinic", clinic.slug, "--processes", "0")

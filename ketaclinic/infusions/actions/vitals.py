@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from ketaclinic.accounts.models import User
 from ketaclinic.audit.log import EventSpec, insert_rows, record_event, record_events
@@ -176,8 +176,13 @@ def do_record_monitor_vitals(readings: Sequence[MonitorReading], *,
         return []
     visit_ids = sorted({r.visit.pk for r in readings})
     # One lock statement, in id order, so two batches never wait on each other in a circle.
-    fresh = {row["pk"]: row for row in Visit.objects.select_for_update().filter(pk__in=visit_ids).order_by("pk")
-             .values("pk", "status", "status_changed_at", "chair_id")}
+    # Written out (raw), like the look-ups below: this runs for every batch of the monitor feed,
+    # and compiling the ORM queries cost more than running them.
+    marks = ", ".join(["%s"] * len(visit_ids))
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    fresh = {v.pk: v for v in Visit.objects.raw(
+        f"SELECT id, status, status_changed_at, chair_id FROM schedule_visit WHERE id IN ({marks}) "  # noqa: S608
+        f"ORDER BY id{lock}", visit_ids)}
     protocols: dict[int, Any] = {}
     checked: list[tuple[MonitorReading, VitalsReading, str, datetime, dict[str, int | None]] | InfusionError] = []
     for item in readings:
@@ -188,8 +193,7 @@ def do_record_monitor_vitals(readings: Sequence[MonitorReading], *,
                 raise InfusionError("Only a bedside monitor (with its device id) may record without a user.")
             if row is None:
                 raise InfusionError("Vitals can be charted only while the patient is at the clinic for this visit.")
-            visit.status, visit.status_changed_at, visit.chair_id = row["status"], row["status_changed_at"], \
-                row["chair_id"]
+            visit.status, visit.status_changed_at, visit.chair_id = row.status, row.status_changed_at, row.chair_id
             unknown = set(item.values) - set(VITAL_FIELDS)
             if unknown:
                 raise InfusionError(f"Unknown vital {sorted(unknown)[0]!r}.")
@@ -209,8 +213,9 @@ def do_record_monitor_vitals(readings: Sequence[MonitorReading], *,
         # has at most a few hundred readings, so even a batch spanning hours stays small.
         first = min(taken for *_, taken, _ in ok) - DUPLICATE_WINDOW
         last = max(taken for *_, taken, _ in ok) + DUPLICATE_WINDOW
-        earlier = [v for v in VitalSign.objects.filter(visit_id__in=visit_ids, taken_at__gte=first,
-                                                       taken_at__lte=last).order_by("taken_at", "id")
+        earlier = [v for v in VitalSign.objects.raw(
+                       f"SELECT * FROM infusions_vitalsign WHERE visit_id IN ({marks}) "  # noqa: S608
+                       "AND taken_at >= %s AND taken_at <= %s ORDER BY taken_at, id", [*visit_ids, first, last])
                    if v.source == VitalSource.MONITOR and v.entered_by_id is None and v.amends_id is None]
     results: list[VitalSign | InfusionError] = []
     new_rows: list[tuple[VitalSign, MonitorReading, str, dict[str, int | None], Any]] = []

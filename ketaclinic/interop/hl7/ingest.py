@@ -26,8 +26,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from ketaclinic.audit.log import insert_rows
@@ -35,9 +37,11 @@ from ketaclinic.clinics.models import Clinic
 from ketaclinic.interop.hl7.mllp import Incoming
 from ketaclinic.interop.hl7.oru import Header, MessageError, build_ack, fallback_control_id, parse_oru, read_header
 from ketaclinic.interop.models import InboxStatus, MonitorMessage
+from ketaclinic.patients.models import Patient
 from ketaclinic.schedule.models import Chair, Visit, VisitStatus
 
 log = logging.getLogger(__name__)
+M = TypeVar("M", bound=Model)
 
 # A monitor reading belongs to the visit whose patient is in the chair now.
 IN_CHAIR_STATUSES = (VisitStatus.IN_CHAIR, VisitStatus.INFUSING, VisitStatus.RECOVERING)
@@ -181,21 +185,22 @@ class Processor:
         return work
 
     def _stored(self, works: list[Work]) -> dict[tuple[str, str], Seen]:
-        ids = {w.key[1] for w in works}
+        ids = sorted({w.key[1] for w in works})
+        if not ids:
+            return {}
         # By control id alone — the leading column of the unique index, so one probe per id
         # whatever the planner believes about the clinic (a fresh clinic's row estimate of zero
         # once made PostgreSQL walk the clinic's whole inbox instead); clinic checked here.
-        return {
-            (app, control_id): Seen(code, reason, received_at)
-            for clinic_id, app, control_id, code, reason, received_at in MonitorMessage.objects
-            .filter(control_id__in=ids)
-            .values_list("clinic_id", "sending_app", "control_id", "ack_code", "reason", "received_at")
-            if clinic_id == self.clinic_id
-        } if ids else {}
+        # Written out (raw) because this runs for every batch: compiling the ORM query cost more
+        # than running it.
+        rows = MonitorMessage.objects.raw(
+            "SELECT id, clinic_id, sending_app, control_id, ack_code, reason, received_at "  # noqa: S608 - placeholders only
+            f"FROM interop_monitormessage WHERE control_id IN ({', '.join(['%s'] * len(ids))})", ids)
+        return {(m.sending_app, m.control_id): Seen(m.ack_code, m.reason, m.received_at)
+                for m in rows if m.clinic_id == self.clinic_id}
 
     def _parse(self, works: list[Work], clinic: Clinic) -> None:
-        """Steps 3–4: parse, then find each monitor's chair and the visit in it (one query each)."""
-        chairs: dict[str, Chair] | None = None
+        """Steps 3–4: parse, then find each monitor's chair and the visit in it (one query)."""
         for work in works:
             if work.result is not None:
                 continue
@@ -207,31 +212,14 @@ class Processor:
             work.device_id, work.readings, work.taken_at = oru.device_id, oru.readings, oru.taken_at
             if not oru.device_id:
                 work.result = Result("AE", "No monitor id in the message (OBX-18 or PV1-3).", InboxStatus.ERROR)
-                continue
-            if chairs is None:
-                chairs = {c.monitor_device_id: c for c in Chair.objects.filter(clinic_id=self.clinic_id, active=True)
-                          .exclude(monitor_device_id="")}
-            work.chair = chairs.get(oru.device_id)
+        standing = [w for w in works if w.result is None]
+        chairs, visits = self._chairs_and_visits({w.device_id for w in standing},
+                                                 max((w.item.received_at for w in works), default=timezone.now()))
+        for work in standing:
+            work.chair = chairs.get(work.device_id)
             if work.chair is None:
-                work.result = Result("AE", f"Unknown monitor {oru.device_id!r}: no chair has this monitor id.",
+                work.result = Result("AE", f"Unknown monitor {work.device_id!r}: no chair has this monitor id.",
                                      InboxStatus.ERROR)
-        chair_ids = {w.chair.pk for w in works if w.result is None and w.chair is not None}
-        visits: dict[int, Visit] = {}
-        if chair_ids:
-            # Only what filing needs (the visit's state, the patient's name for the audit row):
-            # these rows are read on every batch. The day window keeps the look-up on the
-            # (clinic, starts_at) index however many visits the clinic has had, and a visit left
-            # "in chair" since yesterday (never discharged) does not collect today's readings.
-            now = max(w.item.received_at for w in works)
-            for visit in (Visit.objects.select_related("patient")
-                          .only("id", "clinic_id", "chair_id", "status", "status_changed_at", "starts_at",
-                                "patient__id", "patient__clinic_id", "patient__first_name", "patient__last_name")
-                          .filter(clinic_id=self.clinic_id, starts_at__gte=now - IN_CHAIR_WINDOW,
-                                  starts_at__lte=now + IN_CHAIR_WINDOW, chair_id__in=chair_ids,
-                                  status__in=IN_CHAIR_STATUSES).order_by("-starts_at")):
-                visits.setdefault(visit.chair_id, visit)  # type: ignore[arg-type]
-        for work in works:
-            if work.result is not None or work.chair is None:
                 continue
             work.visit = visits.get(work.chair.pk)
             if work.visit is None:
@@ -241,6 +229,44 @@ class Processor:
                                      InboxStatus.ERROR)
             else:
                 work.visit.clinic = clinic  # one Clinic instance for the batch: no query per visit
+
+    def _chairs_and_visits(self, device_ids: set[str], now: datetime) -> tuple[dict[str, Chair], dict[int, Visit]]:
+        """The active chairs with these monitor ids, and the visit in each now, in one query.
+
+        A visit counts when it is in the chair (in chair, infusing, recovering) and starts within
+        IN_CHAIR_WINDOW of now: the window keeps the look-up on the (clinic, starts_at) index
+        however many visits the clinic has had, and a visit left "in chair" since yesterday (never
+        discharged) does not collect today's readings. Only what filing needs is read (the
+        visit's chair, the patient's name for the audit row); the vitals action re-reads the
+        visit's state under its lock. Written out because it runs for every batch."""
+        if not device_ids:
+            return {}, {}
+        ids = sorted(device_ids)
+        statuses = [status.value for status in IN_CHAIR_STATUSES]
+        rows = Chair.objects.raw(
+            "SELECT c.id, c.clinic_id, c.name, c.monitor_device_id, v.id AS in_chair_visit_id, "  # noqa: S608
+            "p.id AS in_chair_patient_id, p.first_name AS in_chair_first_name, p.last_name AS in_chair_last_name "
+            "FROM schedule_chair c "
+            "LEFT JOIN schedule_visit v ON v.chair_id = c.id AND v.clinic_id = c.clinic_id "
+            f"AND v.starts_at >= %s AND v.starts_at <= %s AND v.status IN ({', '.join(['%s'] * len(statuses))}) "
+            "LEFT JOIN patients_patient p ON p.id = v.patient_id "
+            f"WHERE c.clinic_id = %s AND c.active AND c.monitor_device_id IN ({', '.join(['%s'] * len(ids))}) "
+            "ORDER BY c.id, v.starts_at DESC",
+            [now - IN_CHAIR_WINDOW, now + IN_CHAIR_WINDOW, *statuses, self.clinic_id, *ids])
+        chairs: dict[str, Chair] = {}
+        visits: dict[int, Visit] = {}
+        alias = MonitorMessage.objects.db
+        for chair in rows:
+            chairs.setdefault(chair.monitor_device_id, chair)
+            visit_id = chair.in_chair_visit_id  # type: ignore[attr-defined]
+            if visit_id is None or chair.pk in visits:
+                continue  # no visit in it, or a later-starting one was taken already
+            visit = _partial(Visit, alias, id=visit_id, clinic_id=self.clinic_id, chair_id=chair.pk)
+            visit.patient = _partial(Patient, alias, id=chair.in_chair_patient_id,  # type: ignore[attr-defined]
+                                     clinic_id=self.clinic_id, first_name=chair.in_chair_first_name,  # type: ignore[attr-defined]
+                                     last_name=chair.in_chair_last_name)  # type: ignore[attr-defined]
+            visits[chair.pk] = visit
+        return chairs, visits
 
     def _store_vitals(self, works: list[Work], clinic: Clinic) -> None:
         """Step 5 for every message still standing, in one call to the vitals batch action."""
@@ -289,6 +315,12 @@ class Processor:
 
     def _ack(self, header: Header | None, code: str, text: str, now: datetime) -> str:
         return build_ack(header, code, text, now=now, ack_id=_ack_id(), facility=self.clinic.slug)
+
+
+def _partial(model: type[M], alias: str, **values: Any) -> M:
+    """An instance loaded with only these fields (the rest are fetched if ever read), as .only() gives."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(alias, names, [values[name] for name in names])
 
 
 def _refused(exc: MessageError) -> Result:

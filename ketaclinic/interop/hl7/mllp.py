@@ -217,16 +217,20 @@ class MLLPServer:
     """asyncio TCP server speaking MLLP; one ACK per frame, in order, on the same connection."""
 
     def __init__(self, ingestor: Ingestor, *, host: str = "0.0.0.0", port: int = 2575,  # noqa: S104
-                 idle_timeout: float = IDLE_TIMEOUT_S) -> None:
+                 idle_timeout: float = IDLE_TIMEOUT_S, reuse_port: bool = False) -> None:
         self.ingestor = ingestor
         self.host, self.port = host, port
+        # Several listener processes on one port (SO_REUSEPORT): the kernel spreads the monitors'
+        # connections over them, and each process stores its own batches.
+        self.reuse_port = reuse_port
         self.idle_timeout = idle_timeout
         self.server: asyncio.base_events.Server | None = None
         self.connections = 0
 
     async def start(self) -> None:
         self.ingestor.start()
-        self.server = await asyncio.start_server(self._handle, self.host, self.port)
+        self.server = await asyncio.start_server(self._handle, self.host, self.port,
+                                                 reuse_port=self.reuse_port or None)
         sock = self.server.sockets[0].getsockname()
         self.port = sock[1]
         log.info("MLLP listener on %s:%s", sock[0], sock[1])

@@ -147,7 +147,7 @@ def _segments(text: str) -> list[_Segment]:
 def parse_oru(text: str, zone: ZoneInfo) -> OruMessage:
     """Parse one ORU^R01. Raises MessageError (AR) for anything that is not a usable ORU^R01."""
     header = read_header(text)
-    kind = header.message_type.split("^")
+    kind = header.message_type.split(text.lstrip("\r\n")[4:5] or "^")  # MSH-9 in the declared component separator
     if kind[:2] != ["ORU", "R01"]:
         raise MessageError(f"Only ORU^R01 observation messages are accepted, not {header.message_type or 'none'}.")
     if not header.control_id:
