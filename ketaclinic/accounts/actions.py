@@ -109,7 +109,8 @@ def withdraw_patient_invitations(acting_user: User, patient: Patient, now: datet
 def find_open_invitation(token: str, now: datetime | None = None) -> Invitation:
     invitation = Invitation.objects.select_related("clinic", "patient").filter(token_hash=hash_token(token)).first()
     if invitation is None or not invitation.is_open(now):
-        raise InvitationInvalid("This invitation link has expired or was already used. Ask the clinic for a new one.")
+        raise InvitationInvalid(_("This invitation link has expired or was already used. Ask the clinic for a new "
+                                  "one."))
     return invitation
 
 
@@ -124,7 +125,7 @@ def do_accept_invitation(token: str, password: str, *, now: datetime | None = No
     invitation = find_open_invitation(token, now)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:
-        raise InvitationInvalid("This invitation was already used.")
+        raise InvitationInvalid(_("This invitation was already used."))
     user = User.objects.filter(email__iexact=invitation.email).first()
     if user is None:
         user = User(email=invitation.email, full_name=invitation.full_name)
@@ -178,7 +179,7 @@ def do_confirm_totp(user: User, device: TOTPDevice, code: str) -> list[str]:
     Writes: TOTPDevice.confirmed, StaticDevice + tokens, AuditEvent.
     """
     if device.user_id != user.pk or not device.verify_token(code.strip().replace(" ", "")):
-        raise InvitationInvalid("That code did not match. Check the time on your phone and try the newest code.")
+        raise InvitationInvalid(_("That code did not match. Check the time on your phone and try the newest code."))
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     codes = _replace_backup_codes(user)

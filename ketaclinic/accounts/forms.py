@@ -3,19 +3,34 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from ketaclinic.accounts.roles import STAFF_ROLES, Role
 
 
 class EmailLoginForm(AuthenticationForm):
-    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True,
-                                                                             "autocomplete": "email"}))
+    username = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True,
+                                                                                "autocomplete": "email"}))
+
+
+class PatientLanguagePasswordResetForm(PasswordResetForm):
+    """Django's reset form; a patient's email is in the language they chose for the portal."""
+
+    def send_mail(self, subject_template_name: str, email_template_name: str, context: dict[str, Any],
+                  from_email: str | None, to_email: str, html_email_template_name: str | None = None) -> None:
+        from ketaclinic.patients.access import own_patient_record
+
+        patient = own_patient_record(context["user"])
+        language = patient.preferred_language if patient and patient.preferred_language in ("en", "es") else None
+        with translation.override(language or translation.get_language()):
+            super().send_mail(subject_template_name, email_template_name, context, from_email, to_email,
+                              html_email_template_name)
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(label="Code", max_length=16,
+    code = forms.CharField(label=_("Code"), max_length=16,
                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
                                                          "autofocus": True}))
 

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from ketaclinic.accounts import views
+from ketaclinic.accounts.forms import PatientLanguagePasswordResetForm
 
 app_name = "accounts"
 
@@ -13,7 +14,7 @@ urlpatterns = [
     path("two-factor/backup-codes/", views.regenerate_backup_codes, name="backup_codes"),
     path("invitation/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("password-reset/", auth_views.PasswordResetView.as_view(
-        template_name="accounts/password_reset.html",
+        template_name="accounts/password_reset.html", form_class=PatientLanguagePasswordResetForm,
         email_template_name="accounts/password_reset_email.txt",
         subject_template_name="accounts/password_reset_subject.txt",
         success_url=reverse_lazy("accounts:password_reset_done")), name="password_reset"),

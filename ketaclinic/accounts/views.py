@@ -84,7 +84,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         if device is None:
             with_ip = request.user
             record_event(with_ip, "TWO_FACTOR_FAILED")
-            form.add_error("code", "That code did not work. Use the newest code from your app, or a backup code.")
+            form.add_error("code", _("That code did not work. Use the newest code from your app, or a backup code."))
         else:
             otp_login(request, device)
             return redirect(_safe_next(request))

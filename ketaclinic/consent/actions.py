@@ -9,7 +9,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Perm, require_perm
@@ -90,11 +91,13 @@ def do_publish_consent_template(acting_user: User, clinic: Clinic, *, based_on_v
 
 
 def _render_document(signature: ConsentSignature, patient: Patient) -> str:
-    return render_to_string("consent/partials/signed_document.html", {
-        "signature": signature, "patient": patient, "clinic": patient.clinic,
-        "blocks": to_blocks(signature.text_snapshot),
-        "signed_local": timezone.localtime(signature.signed_at, patient.clinic.zone),
-    })
+    # The printable copy is in the language the patient signed in, whoever is at the keyboard.
+    with translation.override(signature.language):
+        return render_to_string("consent/partials/signed_document.html", {
+            "signature": signature, "patient": patient, "clinic": patient.clinic,
+            "blocks": to_blocks(signature.text_snapshot),
+            "signed_local": timezone.localtime(signature.signed_at, patient.clinic.zone),
+        })
 
 
 def _sign(signer: User, patient: Patient, *, method: str, witness: User | None, template_version: int,
@@ -103,22 +106,23 @@ def _sign(signer: User, patient: Patient, *, method: str, witness: User | None, 
     now = now or timezone.now()
     template = do_ensure_consent_template(signer, patient.clinic, now=now)
     if language not in LANGUAGES:
-        raise ConsentError("Choose English or Spanish.", "language")
+        raise ConsentError(_("Choose English or Spanish."), "language")
     if template_version != template.version:
-        raise ConsentError("The clinic updated this form while it was open. Please read the new version "
-                           "below, then sign.", "template_version")
+        raise ConsentError(_("The clinic updated this form while it was open. Please read the new version "
+                             "below, then sign."), "template_version")
     status = consent_status(patient, on=now)
     if status.valid and status.signed_version == template.version and status.signature_id:
         # A double submit, or a second tab: the form is already signed; keep the first signature.
         return ConsentSignature.objects.get(pk=status.signature_id)
     if not agreed:
-        raise ConsentError("Please tick the box to say you read the form and agree.", "agree")
+        raise ConsentError(_("Please tick the box to say you read the form and agree."), "agree")
     if not names_match(typed_name, patient.display_name):
-        raise ConsentError(f"Please type the full name on the patient's record: {patient.display_name}.",
-                           "typed_name")
+        raise ConsentError(_("Please type the full name on the patient's record: %(name)s.")
+                           % {"name": patient.display_name}, "typed_name")
     today = timezone.localtime(now, patient.clinic.zone).date()
     if signed_on != today:
-        raise ConsentError(f"Please enter today's date ({today:%m/%d/%Y}).", "signed_on")
+        raise ConsentError(_("Please enter today's date (%(today)s).")
+                           % {"today": formats.date_format(today, "SHORT_DATE_FORMAT")}, "signed_on")
     text = template.body(language)
     signature = ConsentSignature(
         clinic=patient.clinic, patient=patient, template=template, version=template.version, language=language,

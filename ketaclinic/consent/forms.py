@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 LANGUAGE_CHOICES = [("en", "English"), ("es", "Español")]
 
@@ -10,18 +12,19 @@ LANGUAGE_CHOICES = [("en", "English"), ("es", "Español")]
 class SignConsentForm(forms.Form):
     template_version = forms.IntegerField(widget=forms.HiddenInput)
     language = forms.ChoiceField(choices=LANGUAGE_CHOICES, widget=forms.HiddenInput)
-    agree = forms.BooleanField(required=False, label="I have read this form. My questions were answered. I agree to "
-                                                      "IV ketamine treatment.")
-    typed_name = forms.CharField(max_length=200, required=False, label="Type your full name to sign",
+    agree = forms.BooleanField(required=False, label=_("I have read this form. My questions were answered. I agree to "
+                                                        "IV ketamine treatment."))
+    typed_name = forms.CharField(max_length=200, required=False, label=_("Type your full name to sign"),
                                  widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    signed_on = forms.DateField(required=False, label="Today's date",
+    signed_on = forms.DateField(required=False, label=_("Today's date"),
                                 widget=forms.DateInput(attrs={"type": "date"}),
-                                error_messages={"invalid": "Enter the date like 2026-03-14."})
+                                error_messages={"invalid": _("Enter the date like 2026-03-14.")})
 
 
 class WitnessedSignConsentForm(SignConsentForm):
-    witness_confirmed = forms.BooleanField(
-        required=False, label="I am the witness: I watched the patient read this form and sign it themself.")
+    # For the staff member, so it stays English (marked as such) on a page in the patient's language.
+    witness_confirmed = forms.BooleanField(required=False, label=format_html(
+        '<span lang="en">{}</span>', "I am the witness: I watched the patient read this form and sign it themself."))
 
 
 class ConsentTemplateForm(forms.Form):

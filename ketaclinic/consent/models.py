@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ConsentTemplate(models.Model):
@@ -42,8 +43,8 @@ class ConsentTemplate(models.Model):
 
 
 class SignMethod(models.TextChoices):
-    PORTAL = "portal", "Patient portal"
-    TABLET = "tablet", "Clinic tablet, staff witness"
+    PORTAL = "portal", _("Patient portal")
+    TABLET = "tablet", _("Clinic tablet, staff witness")
 
 
 class ConsentSignature(models.Model):

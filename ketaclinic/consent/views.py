@@ -11,7 +11,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ketaclinic.accounts.roles import Perm, has_perm, require_perm, staff_clinic_ids
@@ -72,10 +73,20 @@ def _sign_context(patient: Patient, language: str, form: Any) -> dict[str, Any]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def my_consent(request: HttpRequest) -> HttpResponse:
-    """The patient's consent page: status, the form to read and sign when needed, signed copies."""
+    """The patient's consent page: status, the form to read and sign when needed, signed copies.
+
+    The page is in the language the form is read in: the patient's own, or the other one they chose.
+    """
     patient = require_patient_user(request.user)
-    status = consent_status(patient)
     language = _language(request, patient)
+    with translation.override(language):
+        response = _my_consent(request, patient, language)
+    response.headers["Content-Language"] = language
+    return response
+
+
+def _my_consent(request: HttpRequest, patient: Patient, language: str) -> HttpResponse:
+    status = consent_status(patient)
     form = SignConsentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -87,10 +98,10 @@ def my_consent(request: HttpRequest) -> HttpResponse:
         except actions.ConsentError as exc:
             _apply_error(form, exc)
         else:
-            messages.success(request, "Thank you. Your consent is signed and saved. You can download a copy below.")
+            messages.success(request, _("Thank you. Your consent is signed and saved. You can download a copy below."))
             return redirect("consent:signature", signature.pk)
     elif request.method == "POST":
-        form.add_error(None, "Something was missing. Please check the form below.")
+        form.add_error(None, _("Something was missing. Please check the form below."))
     actions.record_consent_view(request.user, patient, "portal")
     signatures = (ConsentSignature.objects.filter(patient=patient).defer("document_html", "text_snapshot")
                   .order_by("-signed_at"))
@@ -127,9 +138,19 @@ def signature_download(request: HttpRequest, signature_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def tablet_sign(request: HttpRequest, patient_id: int) -> HttpResponse:
-    """Signing on a clinic tablet: the patient reads and types their name; the staff member witnesses."""
+    """Signing on a clinic tablet: the patient reads and types their name; the staff member witnesses.
+
+    The patient holds the tablet, so the page (and its errors) is in the patient's language.
+    """
     patient = _staff_patient(request, patient_id)
     language = _language(request, patient)
+    with translation.override(language):
+        response = _tablet_sign(request, patient, language)
+    response.headers["Content-Language"] = language
+    return response
+
+
+def _tablet_sign(request: HttpRequest, patient: Patient, language: str) -> HttpResponse:
     form = WitnessedSignConsentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -145,7 +166,7 @@ def tablet_sign(request: HttpRequest, patient_id: int) -> HttpResponse:
             messages.success(request, f"Consent signed by {patient.display_name}, witnessed by you.")
             return redirect("consent:signature", signature.pk)
     elif request.method == "POST":
-        form.add_error(None, "Something was missing. Please check the form below.")
+        form.add_error(None, _("Something was missing. Please check the form below."))
     actions.record_consent_view(request.user, patient, "tablet")
     context = _sign_context(patient, language, form)
     context["status"] = consent_status(patient)

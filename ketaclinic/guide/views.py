@@ -126,9 +126,10 @@ def reading_status(request: HttpRequest) -> HttpResponse:
     return render(request, "guide/reading_status.html", {"clinic": clinic, "rows": rows, "topics": TOPICS})
 
 
-@login_required
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
+    """The English/Español switch. Signed-in patients keep the choice; anyone (also on the public
+    sign-in and password-reset pages) gets it for this session."""
     language = request.POST.get("language", "")
     if language not in LANGUAGES:
         messages.error(request, "Choose English or Spanish.")

@@ -7,12 +7,14 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ketaclinic.accounts.roles import Perm, has_perm
+from ketaclinic.notifications.wording import Fmt
 from ketaclinic.preparation.access import latest_health_update
-from ketaclinic.preparation.plans import ensure_preparation_for_visit, timeline_for
+from ketaclinic.preparation.plans import active_medication_instructions, ensure_preparation_for_visit, timeline_for
 from ketaclinic.preparation.readiness import readiness_rows
+from ketaclinic.preparation.step_words import step_text
 from ketaclinic.schedule.models import ACTIVE_STATUSES, Visit
 from ketaclinic.web.panels import register_panel
 
@@ -31,11 +33,16 @@ def next_visit_panel(request: HttpRequest, clinic: Any, *, patient: Any = None, 
         return None
     plan = ensure_preparation_for_visit(visit, now=now)
     timeline = timeline_for(visit, plan)
-    lead = timedelta(hours=(plan.protocol_version.protocol() if plan.protocol_version else clinic.protocol())
-                     .preparation.health_update_lead_h)
+    prep = (plan.protocol_version.protocol() if plan.protocol_version else clinic.protocol()).preparation
+    lead = timedelta(hours=prep.health_update_lead_h)
     next_steps = [s for s in timeline.steps if s.at.astimezone(UTC) >= now and s.kind not in SKIP_IN_PANEL][:3]
+    fmt = Fmt(translation.get_language() or "en", visit.clinic.zone)  # the patient's language and clinic time
+    medications = active_medication_instructions(visit)
     return render_to_string("preparation/partials/patient_panel.html", {
-        "visit": visit, "plan": plan, "timeline": timeline, "next_steps": next_steps,
+        "visit": visit, "plan": plan, "timeline": timeline,
+        "next_steps": [step_text(s, timeline, prep, fmt, medications) for s in next_steps],
+        "visit_day": fmt.day(visit.starts_at), "visit_clock": fmt.clock(visit.starts_at),
+        "arrive_clock": fmt.clock(timeline.arrive_by),
         "health_update_due": now >= visit.starts_at - lead and latest_health_update(plan) is None,
     }, request=request)
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Perm, has_perm
@@ -152,16 +153,17 @@ def do_discharge_patient(acting_user: User, visit: Visit, *, escort_name: str, e
 
 # ---- Next-day check-in ----------------------------------------------------------------------
 
+# The patient's questions, marked for translation; the check-in page shows them in the patient's language.
 FOLLOW_UP_QUESTIONS: list[tuple[str, str]] = [
-    ("feeling", "Overall, how do you feel today?"),
-    ("vomiting", "Have you kept throwing up since the infusion?"),
-    ("strange_feelings", "Do you still feel unreal, or see or hear things others do not?"),
-    ("urine_pain", "Does it hurt to pass urine, or is there blood in your urine?"),
-    ("headache", "Do you have a headache now?"),
-    ("mood_worse", "Is your mood worse than before the infusion?"),
-    ("self_harm", "Have you had thoughts of hurting yourself or ending your life?"),
+    ("feeling", gettext_noop("Overall, how do you feel today?")),
+    ("vomiting", gettext_noop("Have you kept throwing up since the infusion?")),
+    ("strange_feelings", gettext_noop("Do you still feel unreal, or see or hear things others do not?")),
+    ("urine_pain", gettext_noop("Does it hurt to pass urine, or is there blood in your urine?")),
+    ("headache", gettext_noop("Do you have a headache now?")),
+    ("mood_worse", gettext_noop("Is your mood worse than before the infusion?")),
+    ("self_harm", gettext_noop("Have you had thoughts of hurting yourself or ending your life?")),
 ]
-FEELING_CHOICES = [("good", "Good"), ("okay", "Okay"), ("poor", "Not well")]
+FEELING_CHOICES = [("good", gettext_noop("Good")), ("okay", gettext_noop("Okay")), ("poor", gettext_noop("Not well"))]
 YES_NO = ("yes", "no")
 FLAG_REASONS = {
     "vomiting": "Ongoing vomiting",

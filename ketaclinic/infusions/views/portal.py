@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ketaclinic.infusions import actions
@@ -25,7 +26,7 @@ from ketaclinic.infusions.views.common import require_clinical_staff
 def call_nurse(request: HttpRequest, visit_id: int) -> HttpResponse:
     visit = own_visit_in_chair(request.user, visit_id)
     actions.do_request_nurse(request.user, visit)  # type: ignore[arg-type]
-    messages.success(request, "Your nurse has been called and is on the way.")
+    messages.success(request, _("Your nurse has been called and is on the way."))
     return redirect("web:home")
 
 
@@ -45,8 +46,8 @@ def follow_up(request: HttpRequest, follow_up_id: int) -> HttpResponse:
     protocol = item.clinic.protocol()
     return render(request, "infusions/follow_up.html", {
         "item": item,
-        "questions": [(k, q, request.POST.get(k, "")) for k, q in FOLLOW_UP_QUESTIONS],
-        "feelings": FEELING_CHOICES, "errors": errors,
+        "questions": [(k, _(q), request.POST.get(k, "")) for k, q in FOLLOW_UP_QUESTIONS],
+        "feelings": [(value, _(label)) for value, label in FEELING_CHOICES], "errors": errors,
         "posted": request.POST, "clinic": item.clinic, "crisis_line": protocol.outcomes.crisis_line,
         "emergency_number": protocol.outcomes.emergency_number,
     }, status=400 if errors else 200)
