@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.consent.conftest import sign  # noqa: F401  (fixture)
 from tests.infusions.conftest import chair, frozen, ready_visit, visit  # noqa: F401  (fixtures)
 from tests.portal.conftest import portal_patient  # noqa: F401  (fixture)
 
