@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Perm, has_perm
@@ -163,7 +163,9 @@ FOLLOW_UP_QUESTIONS: list[tuple[str, str]] = [
     ("mood_worse", gettext_noop("Is your mood worse than before the infusion?")),
     ("self_harm", gettext_noop("Have you had thoughts of hurting yourself or ending your life?")),
 ]
-FEELING_CHOICES = [("good", gettext_noop("Good")), ("okay", gettext_noop("Okay")), ("poor", gettext_noop("Not well"))]
+# With a context: catalogs share one namespace, and "Good" elsewhere is "Buena" (sleep quality).
+FEELING_CHOICES = [("good", pgettext_lazy("how I feel", "Good")), ("okay", pgettext_lazy("how I feel", "Okay")),
+                   ("poor", pgettext_lazy("how I feel", "Not well"))]
 YES_NO = ("yes", "no")
 FLAG_REASONS = {
     "vomiting": "Ongoing vomiting",

@@ -47,7 +47,7 @@ def follow_up(request: HttpRequest, follow_up_id: int) -> HttpResponse:
     return render(request, "infusions/follow_up.html", {
         "item": item,
         "questions": [(k, _(q), request.POST.get(k, "")) for k, q in FOLLOW_UP_QUESTIONS],
-        "feelings": [(value, _(label)) for value, label in FEELING_CHOICES], "errors": errors,
+        "feelings": [(value, str(label)) for value, label in FEELING_CHOICES], "errors": errors,
         "posted": request.POST, "clinic": item.clinic, "crisis_line": protocol.outcomes.crisis_line,
         "emergency_number": protocol.outcomes.emergency_number,
     }, status=400 if errors else 200)
