@@ -34,15 +34,17 @@ SWEEP_BEHIND = timedelta(hours=12)
 
 
 def visits_needing_sync(now: datetime):  # type: ignore[no-untyped-def]
-    """Upcoming visits without a plan (active ones), or whose plan saw another start/status."""
-    window = Visit.objects.filter(starts_at__gte=now - SWEEP_BEHIND, starts_at__lte=now + SWEEP_AHEAD)
-    missing = Q(preparation__isnull=True, status__in=ACTIVE_STATUSES)
+    """Upcoming visits without a plan (active ones, within SWEEP_AHEAD), or whose plan saw another
+    start/status — however far ahead the visit now is, so a planned visit moved weeks away is
+    told (and its reminders cancelled) at once, not when it comes back within the window."""
+    upcoming = Visit.objects.filter(starts_at__gte=now - SWEEP_BEHIND)
+    missing = Q(preparation__isnull=True, status__in=ACTIVE_STATUSES, starts_at__lte=now + SWEEP_AHEAD)
     stale = Q(preparation__isnull=False) & (
         Q(preparation__synced_starts_at__isnull=True)
         | ~Q(preparation__synced_starts_at=F("starts_at"))
         | ~Q(preparation__synced_status=F("status"))
     )
-    return window.filter(missing | stale)
+    return upcoming.filter(missing | stale)
 
 
 def sync_one_visit(worker_id: str, *, now: datetime | None = None) -> bool:

@@ -32,6 +32,7 @@ from ketaclinic.schedule.models import (
     Visit,
     VisitStatus,
 )
+from ketaclinic.schedule.notify import queue_visit_moved_message
 from ketaclinic.schedule.nurses import assign_on_booking
 from ketaclinic.schedule.rules import Placement, Problem, blocking, check_course_plan, load_boards
 
@@ -325,6 +326,7 @@ def do_move_visit(acting_user: User, visit: Visit, chair: Chair | None, starts_a
                  details={"from": old, "to": {"chair": chair.name, "starts_at": starts_at.isoformat()},
                           "reason": reason, "by_patient": not staff,
                           "warnings": [p.message for p in problems if not p.blocking]})
+    queue_visit_moved_message(visit, datetime.fromisoformat(old["starts_at"]), now=now)
     return visit
 
 

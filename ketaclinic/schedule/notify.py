@@ -8,7 +8,9 @@ transaction, so a message exists if and only if the offer or the move does.
 One message per change a patient sees:
 - a single visit that moves (front desk, re-plan, the patient themselves) is told by the
   preparation app's "your visit has moved" notice (`prep.rescheduled`), which also says the
-  eating, drinking and arrival times moved with it; the schedule sends nothing of its own;
+  eating, drinking and arrival times moved with it — when the visit has a preparation plan.
+  A visit too far ahead to have one yet (plans are built SWEEP_AHEAD before) has nobody else
+  to tell the patient, so the schedule sends `schedule.visit_moved` itself;
 - a whole course that moves is told here, once, listing every new time; the preparation app
   asks `told_in_course_move` and skips its per-visit notice for those visits.
 """
@@ -32,6 +34,7 @@ from ketaclinic.schedule.models import SlotOffer, Visit
 
 OFFER_KIND = "schedule.slot_offer"
 COURSE_MOVED_KIND = "schedule.course_moved"
+VISIT_MOVED_KIND = "schedule.visit_moved"
 # Audit actions of the two ways a visit moves: actions.do_move_visit (one visit) and
 # replan.do_move_course (a whole course, each visit's from/to in its details).
 VISIT_MOVED_EVENT = "VISIT_MOVED"
@@ -91,6 +94,19 @@ def course_moved_text(f: Fmt, v: Values) -> tuple[str, str]:
     return _("Your treatment series has new dates"), "\n".join(lines)
 
 
+@patient_message(VISIT_MOVED_KIND, sample={**_SAMPLE, "old_start": _SAMPLE_START,
+                                           "new_start": _SAMPLE_START.replace(day=7)})
+def visit_moved_text(f: Fmt, v: Values) -> tuple[str, str]:
+    new = f.when(v["new_start"])
+    lines = [_("Your visit has moved. It was %(old)s. It is now %(new)s.") % {"old": f.when(v["old_start"]),
+                                                                              "new": new},
+             _("We will send you your times for eating, drinking and arriving closer to the day."),
+             _("Please check your ride home for the new time. See all your visits: %(link)s") % {"link": v["link"]},
+             _call_us(v, with_phone=_("If the new time does not work for you, please call us at %(phone)s."),
+                      without_phone=_("If the new time does not work for you, please call the clinic."))]
+    return _("Your visit has a new time: %(when)s") % {"when": new}, "\n".join(lines)
+
+
 # --- queueing -------------------------------------------------------------------------------
 
 
@@ -106,6 +122,18 @@ def queue_slot_offer_message(patient: Patient, offer: SlotOffer, *, planned_visi
         values={"clinic": clinic.name, "clinic_phone": clinic.phone, "slot_start": offer.starts_at,
                 "planned_visits": planned_visits,
                 "link": _portal(reverse("schedule:my_visits")) + f"#offer-{offer.pk}"})
+
+
+def queue_visit_moved_message(visit: Visit, old_start: datetime, *, now: datetime) -> None:
+    """Tell the patient one visit moved, when no preparation plan will (see the module docstring)."""
+    if Visit.objects.filter(pk=visit.pk, preparation__isnull=False).exists():
+        return  # the preparation app's "your visit has moved" notice tells them
+    clinic = visit.clinic
+    queue_patient_message(
+        patient=visit.patient, kind=VISIT_MOVED_KIND, due_at=now, now=now, not_after=visit.starts_at, visit=visit,
+        dedupe_key=f"schedule:moved:{visit.pk}:{visit.starts_at.isoformat()}",
+        values={"clinic": clinic.name, "clinic_phone": clinic.phone, "old_start": old_start,
+                "new_start": visit.starts_at, "link": _portal(reverse("schedule:my_visits"))})
 
 
 def queue_course_moved_message(course: TreatmentCourse, visits: list[Visit], *, now: datetime) -> None:

@@ -132,3 +132,39 @@ def test_a_later_move_of_one_of_those_visits_is_told_again(started_course: Any, 
     told = new_messages(patient, before)
     assert {kind: told[kind] for kind in MOVE_NOTICES if told[kind]} == {"prep.rescheduled": 1}
     assert not told_in_course_move(Visit.objects.get(pk=visit.pk))
+
+
+
+@pytest.mark.django_db
+def test_a_visit_too_far_ahead_for_a_plan_is_told_by_the_schedule(front_desk: Any, provider: Any, chairs: Any,
+                                                                  clinic: Any, at: Any) -> None:
+    """Plans are built SWEEP_AHEAD before a visit: a far visit that moves has no plan to tell the patient."""
+    patient = make_patient(clinic, preferred_language="es")
+    with time_machine.travel(at(clinic, MONDAY - timedelta(days=20), "12:00"), tick=False):
+        [visit] = do_book_course(front_desk, booster(provider, patient, MONDAY, MONDAY + timedelta(days=4)),
+                                 [Placement(chairs[0], at(clinic, MONDAY + timedelta(days=2), "09:00"))])
+        run_preparation_sweep()
+        before = last_id()
+        do_move_visit(front_desk, visit, None, at(clinic, MONDAY + timedelta(days=3), "09:00"))
+        run_preparation_sweep()
+    told = new_messages(patient, before)
+    assert {kind: told[kind] for kind in MOVE_NOTICES if told[kind]} == {"schedule.visit_moved": 1}
+    body = OutboundMessage.objects.get(patient=patient, kind="schedule.visit_moved").body
+    assert Fmt("es", clinic.zone).when(at(clinic, MONDAY + timedelta(days=3), "09:00")) in body
+
+
+@pytest.mark.django_db
+def test_a_planned_visit_moved_weeks_away_is_told_at_once(front_desk: Any, provider: Any, chairs: Any,
+                                                          clinic: Any, at: Any) -> None:
+    patient = make_patient(clinic)
+    with time_machine.travel(at(clinic, MONDAY - timedelta(days=5), "12:00"), tick=False):
+        [visit] = do_book_course(front_desk, booster(provider, patient, MONDAY, MONDAY + timedelta(days=21)),
+                                 [Placement(chairs[0], at(clinic, MONDAY, "09:00"))])
+        run_preparation_sweep()
+        before = last_id()
+        far = at(clinic, MONDAY + timedelta(days=21), "09:00")
+        assert far - timezone.now() > SWEEP_AHEAD
+        do_move_visit(front_desk, visit, None, far)
+        run_preparation_sweep()
+    told = new_messages(patient, before)
+    assert {kind: told[kind] for kind in MOVE_NOTICES if told[kind]} == {"prep.rescheduled": 1}

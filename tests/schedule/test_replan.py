@@ -82,8 +82,11 @@ def test_accepting_a_move_reschedules_and_tells_the_patient_then_the_course_book
     assert (done, problems) == (1, [])
     visit = Visit.objects.select_related("patient").get(pk=move["visit"])
     assert visit.starts_at == datetime.fromisoformat(move["to"]["start"]) and visit.chair_id == move["to"]["chair"]
-    # the patient is told once, by the preparation app's "moved" notice (test_move_messages.py)
-    assert not OutboundMessage.objects.filter(patient=visit.patient, kind__startswith="schedule.").exists()
+    # No preparation plan exists yet (the sweep has not run), so the schedule tells the patient itself,
+    # once; with a plan the preparation app's "moved" notice does instead (test_move_messages.py).
+    told = OutboundMessage.objects.filter(patient=visit.patient, kind__startswith="schedule.")
+    assert list(told.values_list("kind", flat=True).distinct()) == ["schedule.visit_moved"]
+    assert told.values("dedupe_key").distinct().count() == 1
     assert AuditEvent.objects.filter(action="VISIT_MOVED").count() == 1
     proposal.refresh_from_db()
     assert proposal.waiting["decisions"][str(move["visit"])]["status"] == "accepted"
