@@ -42,7 +42,7 @@ def test_the_sign_in_page_offers_espanol_and_then_speaks_spanish(patient: Any) -
     page = _choose_spanish(client, reverse("accounts:login"))
     assert page.redirect_chain[-1][0] == reverse("accounts:login")
     text = _spanish(page)
-    assert "Entrar" in text and "¿Olvidó su contraseña?" in text and "Correo electrónico" in text
+    assert "Iniciar sesión" in text and "¿Olvidó su contraseña?" in text and "Correo electrónico" in text
     assert 'lang="en">English</button>' in page.content.decode()  # and back
     wrong = client.post(reverse("accounts:login"), {"username": patient.email, "password": "nope"})
     assert "correcto" in _spanish(wrong)  # Django's own error message, in Spanish
@@ -123,7 +123,7 @@ def test_a_paused_sign_in_in_spanish(settings: Any, patient: Any) -> None:
     locked = client.post(reverse("accounts:login"), {"username": patient.email, "password": PASSWORD})
     assert locked.status_code == 429
     text = _spanish(locked)
-    assert "La entrada está en pausa" in text and "¿Olvidó su contraseña?" in text
+    assert "El inicio de sesión está en pausa" in text and "¿Olvidó su contraseña?" in text
 
 
 def test_a_patient_without_a_clinic_link_reads_spanish(login: Any, patient: Any) -> None:
@@ -143,6 +143,6 @@ def test_two_step_sign_in_for_a_spanish_speaking_patient(login: Any, patient: An
     client = Client()
     client.force_login(patient.user)
     text = _spanish(client.get(reverse("accounts:two_factor_setup")))
-    assert "Active la entrada en dos pasos" in text and "Código" in text
+    assert "Active el inicio de sesión en dos pasos" in text and "Código" in text
     wrong = client.post(reverse("accounts:two_factor_setup"), {"code": "000000"})
     assert "Ese código no coincide" in _spanish(wrong)
