@@ -216,3 +216,19 @@ def test_the_same_control_id_at_another_clinic_is_not_a_duplicate(clinic, other_
     assert "MSA|AA|SHARED-1|Stored" in ours and "Duplicate" not in ours
     assert VitalSign.objects.filter(visit=visit_in_chair).count() == 1
     assert MonitorMessage.objects.filter(control_id="SHARED-1").count() == 2
+
+
+def test_the_batch_path_follows_a_protocol_change_at_once(clinic, visit_in_chair, medical_director):
+    """The feed keeps each protocol version's rules (versions are never edited) but reads which
+    version is current on every batch: a change applies to the very next reading."""
+    from ketaclinic.clinics.actions import do_change_protocol_setting
+
+    reading = {**NORMAL, "spo2": 93}  # below the default notify level of 94
+    [before] = do_record_monitor_vitals([MonitorReading(visit_in_chair, MONITOR_ID, reading,
+                                                        timezone.now() - timedelta(minutes=20))])
+    assert VitalAlert.objects.filter(vital_sign=before).exists()
+    do_change_protocol_setting(medical_director, clinic, "monitoring.alert_spo2_notify", 93, "Our oximeters read low")
+    [after] = do_record_monitor_vitals([MonitorReading(visit_in_chair, MONITOR_ID, reading,
+                                                       timezone.now() - timedelta(minutes=10))])
+    assert isinstance(after, VitalSign) and after.pk != before.pk  # type: ignore[union-attr]
+    assert not VitalAlert.objects.filter(vital_sign=after).exists()

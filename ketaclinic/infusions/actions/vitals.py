@@ -12,6 +12,7 @@ from django.db import connection, transaction
 
 from ketaclinic.accounts.models import User
 from ketaclinic.audit.log import EventSpec, insert_rows, record_event, record_events
+from ketaclinic.clinics.models import Clinic, ProtocolVersion
 from ketaclinic.infusions.actions.common import (
     ON_FLOOR,
     InfusionError,
@@ -21,6 +22,7 @@ from ketaclinic.infusions.actions.common import (
     require_charting,
 )
 from ketaclinic.infusions.models import AlertStatus, Phase, VitalAlert, VitalSign, VitalSource
+from ketaclinic.protocol.config import Protocol, default_protocol
 from ketaclinic.protocol.errors import InputError
 from ketaclinic.protocol.vitals import VitalsReading, assess_vitals
 from ketaclinic.schedule.models import Visit
@@ -234,7 +236,7 @@ def do_record_monitor_vitals(readings: Sequence[MonitorReading], *,
             device_id=item.device_id, created_at=at, **values,
         )
         if visit.clinic_id not in protocols:
-            protocols[visit.clinic_id] = visit.clinic.protocol()
+            protocols[visit.clinic_id] = _current_protocol(visit.clinic)
         findings = assess_vitals(reading, ph, protocols[visit.clinic_id])
         earlier.append(vital)  # a later identical reading in this batch is a re-send of this one
         new_rows.append((vital, item, ph, values, findings))
@@ -257,6 +259,27 @@ def do_record_monitor_vitals(readings: Sequence[MonitorReading], *,
         for vital, item, ph, values, findings in new_rows
     ])
     return results
+
+
+# Protocol versions are never edited (each change adds one), so a version's protocol can be kept.
+_PROTOCOL_BY_VERSION: dict[int, Protocol] = {}
+
+
+def _current_protocol(clinic: Clinic) -> Protocol:
+    """clinic.protocol() for the monitor feed's batches: the newest version's id is read with one
+    small query (the ORM query and the version's JSON cost more than the rest of a reading)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM clinics_protocolversion WHERE clinic_id = %s ORDER BY number DESC LIMIT 1",
+                       [clinic.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return default_protocol()
+    protocol = _PROTOCOL_BY_VERSION.get(row[0])
+    if protocol is None:
+        if len(_PROTOCOL_BY_VERSION) > 256:
+            _PROTOCOL_BY_VERSION.clear()
+        protocol = _PROTOCOL_BY_VERSION[row[0]] = ProtocolVersion.objects.get(pk=row[0]).protocol()
+    return protocol
 
 
 @transaction.atomic
