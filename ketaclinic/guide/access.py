@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Min
+from django.utils import translation
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.guide.content import TOPIC_SLUGS, TOPICS, default_page, render
@@ -25,22 +28,26 @@ class GuidePage:
     html: SafeString
 
 
-def placeholder_values(clinic: Clinic) -> dict[str, str]:
+def placeholder_values(clinic: Clinic, language: str = "en") -> dict[str, str]:
+    """The clinic's facts for a guide page in `language` (our words where the clinic left one blank)."""
     protocol = clinic.protocol()
     course = protocol.course
     minutes = course.checkin_min + course.infusion_min + course.recovery_min
     hours, rest = divmod(minutes, 60)
     length = f"{hours} h {rest} min" if rest else f"{hours} h"
-    return {
-        "clinic_name": clinic.name,
-        "clinic_phone": clinic.phone or "the clinic",
-        "on_call_phone": clinic.on_call_phone or clinic.phone or "the clinic",
-        "parking": clinic.parking_info or "Ask the front desk about parking.",
-        "support_person_policy": clinic.support_person_policy or "Ask the front desk about bringing someone.",
-        "visit_length": length,
-        "crisis_line": protocol.outcomes.crisis_line,
-        "emergency_number": protocol.outcomes.emergency_number,
-    }
+    with translation.override(language if language in ("en", "es") else "en"):
+        # Stands in for a phone number: "call {clinic_phone}" / "llame al {clinic_phone}".
+        the_clinic = pgettext("in place of a phone number", "the clinic")
+        return {
+            "clinic_name": clinic.name,
+            "clinic_phone": clinic.phone or the_clinic,
+            "on_call_phone": clinic.on_call_phone or clinic.phone or the_clinic,
+            "parking": clinic.parking_info or _("Ask the front desk about parking."),
+            "support_person_policy": clinic.support_person_policy or _("Ask the front desk about bringing someone."),
+            "visit_length": length,
+            "crisis_line": protocol.outcomes.crisis_line,
+            "emergency_number": protocol.outcomes.emergency_number,
+        }
 
 
 def current_version(clinic: Clinic, slug: str, language: str) -> GuidePageVersion | None:
@@ -58,7 +65,7 @@ def get_guide_page(clinic: Clinic, slug: str, language: str) -> GuidePage:
     else:
         default = default_page(slug, language)
         title, body, number = default.title, default.body, 0
-    return GuidePage(slug, language, title, body, number, render(body, placeholder_values(clinic)))
+    return GuidePage(slug, language, title, body, number, render(body, placeholder_values(clinic, language)))
 
 
 def page_titles(clinic: Clinic, language: str) -> dict[str, str]:

@@ -93,7 +93,7 @@ def edit_page(request: HttpRequest, slug: str, language: str) -> HttpResponse:
     context = {
         "clinic": clinic, "slug": slug, "language": language, "title": title, "body": body, "reason": reason,
         "score": score, "error": error,
-        "preview": render_markup(body, access.placeholder_values(clinic)),
+        "preview": render_markup(body, access.placeholder_values(clinic, language)),
         "versions": GuidePageVersion.objects.filter(clinic=clinic, slug=slug, language=language)
         .select_related("created_by").order_by("-number")[:30],
     }

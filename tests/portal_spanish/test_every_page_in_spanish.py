@@ -15,14 +15,8 @@ from tests.portal_spanish.crawl import crawl, english_words, read_page
 
 pytestmark = pytest.mark.django_db
 
-# Pages other helpers own; they are still walked (their links are followed), but their English
-# is reported to the owner rather than here. Keep this short: each entry is a known bug.
-KNOWN_EXCEPTIONS: dict[str, str] = {
-    # Owner: guide (coordinator). guide.access.placeholder_values() fills a clinic's unset parking and
-    # support-person answers with English defaults ("Ask the front desk about parking.") whatever the
-    # page's language.
-    "/guide/faq/": "guide",
-}
+# Pages allowed to keep English, path -> why. Each entry would be a known bug; there are none.
+KNOWN_EXCEPTIONS: dict[str, str] = {}
 
 
 def _walk(client: Any, patient: Any, start: tuple[str, ...] = ("/",), *, must_visit: tuple[str, ...] = ()) -> list[str]:
