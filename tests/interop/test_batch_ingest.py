@@ -232,3 +232,43 @@ def test_the_batch_path_follows_a_protocol_change_at_once(clinic, visit_in_chair
                                                        timezone.now() - timedelta(minutes=10))])
     assert isinstance(after, VitalSign) and after.pk != before.pk  # type: ignore[union-attr]
     assert not VitalAlert.objects.filter(vital_sign=after).exists()
+
+
+def test_insert_rows_stores_exactly_what_the_orm_stores(clinic, visit_in_chair, nurse):
+    """insert_rows (one JSON array on PostgreSQL) against Model.save: every column read back equal —
+    microsecond times with offsets, decimals, nulls, JSON, choices — and ids in row order."""
+    from datetime import UTC
+    from datetime import timezone as fixed_zone
+    from decimal import Decimal
+
+    from ketaclinic.audit.log import insert_rows
+
+    taken = timezone.now().astimezone(fixed_zone(timedelta(hours=-5))).replace(microsecond=123457)
+    created = timezone.now().astimezone(UTC)
+
+    def vital(**extra) -> VitalSign:
+        return VitalSign(clinic=clinic, visit=visit_in_chair, taken_at=taken, phase="infusion", source="monitor",
+                         device_id="MON-Ü", created_at=created, systolic=131, diastolic=None,
+                         heart_rate=77, spo2=97, respiratory_rate=14, temperature_c=Decimal("36.8"), **extra)
+
+    by_orm = vital(entered_by=nurse)
+    by_orm.save()
+    batch = [vital(entered_by=nurse), vital(repeat=True, symptoms=True), vital(rass=-1)]
+    insert_rows(batch)
+    assert [v.pk for v in batch] == sorted(v.pk for v in batch) and by_orm.pk not in [v.pk for v in batch]
+
+    def columns(pk: int) -> dict:
+        row = VitalSign.objects.filter(pk=pk).values().get()
+        row.pop("id")
+        return row
+
+    assert columns(batch[0].pk) == columns(by_orm.pk)
+    assert columns(batch[1].pk) == {**columns(by_orm.pk), "repeat": True, "symptoms": True, "entered_by_id": None}
+    assert columns(batch[2].pk)["rass"] == -1 and columns(batch[2].pk)["taken_at"] == taken
+
+    message = MonitorMessage(clinic=clinic, control_id="JSON-1", sending_app="A", raw="MSH|…", status="accepted",
+                             ack_code="AA", readings={"spo2": 97, "note": ["ü", None]}, received_at=taken)
+    insert_rows([message])
+    stored = MonitorMessage.objects.get(pk=message.pk)
+    assert stored.readings == {"spo2": 97, "note": ["ü", None]} and stored.received_at == taken
+    assert stored.visit_id is None and stored.reviewed_at is None and stored.reason == ""
