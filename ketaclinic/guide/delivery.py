@@ -26,13 +26,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ketaclinic.clinics.models import Clinic
+from ketaclinic.clinics.sweeps import run_due_clinic_sweep
 from ketaclinic.guide.models import GuideRead, GuideSweep
 from ketaclinic.notifications.wording import Fmt, Values, patient_message
 from ketaclinic.patients.models import Patient, Stage
@@ -146,34 +146,11 @@ def queue_guide_offers(clinic: Clinic, now: datetime) -> int:
     return count
 
 
-def ensure_sweeps(now: datetime) -> None:
-    """One sweep row per clinic (created on first use)."""
-    missing = Clinic.objects.exclude(pk__in=GuideSweep.objects.values("clinic_id")).values_list("pk", flat=True)
-    for clinic_id in missing:
-        GuideSweep.objects.get_or_create(clinic_id=clinic_id, defaults={"due_at": now})
-
-
 def sweep_guide_messages(worker_id: str, *, now: datetime | None = None) -> bool:
-    """Claim one clinic whose guide sweep is due and queue its guide offers.
-
-    1. Find a sweep row due now and not claimed (or whose claim is stale).
-    2. Claim it with a conditional UPDATE; if no row changed, another worker got there first.
-    3. Queue the offers in one transaction; set the next sweep time and release the claim.
-    """
-    now = now or timezone.now()
-    ensure_sweeps(now)
-    candidate = (GuideSweep.objects.filter(due_at__lte=now)
-                 .exclude(claimed_at__gt=now - CLAIM_TIMEOUT).order_by("due_at").first())
-    if candidate is None:
-        return False
-    claimed = (GuideSweep.objects.filter(pk=candidate.pk, due_at=candidate.due_at, claimed_at=candidate.claimed_at)
-               .update(claimed_at=now, claimed_by=worker_id[:100]))
-    if not claimed:
-        return False
-    with transaction.atomic():
-        queue_guide_offers(Clinic.objects.get(pk=candidate.clinic_id), now)
-        GuideSweep.objects.filter(pk=candidate.pk).update(due_at=now + SWEEP_EVERY, claimed_at=None, last_run_at=now)
-    return True
+    """Claim one clinic whose guide sweep is due and queue its guide offers (clinics.sweeps)."""
+    at = now or timezone.now()
+    return run_due_clinic_sweep(GuideSweep, worker_id, at, every=SWEEP_EVERY, claim_timeout=CLAIM_TIMEOUT,
+                                work=lambda clinic: queue_guide_offers(clinic, at))
 
 
 # --- the messages (plain, short, no health details: a page title and a link) -----------------

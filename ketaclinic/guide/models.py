@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from ketaclinic.clinics.sweeps import ClinicSweep
+
 
 class GuidePageVersion(models.Model):
     """A clinic's version of one page in one language. Never edited; a change adds a version."""
@@ -53,14 +55,8 @@ class GuideRead(models.Model):
         return f"{self.patient_id} read {self.slug}"
 
 
-class GuideSweep(models.Model):
+class GuideSweep(ClinicSweep):
     """Due work: when to next look for guide pages to offer a clinic's patients by message."""
-
-    clinic = models.OneToOneField("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
-    due_at = models.DateTimeField()
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    claimed_by = models.CharField(max_length=100, blank=True)
-    last_run_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ketaclinic.clinics.sweeps import ClinicSweep
+
 
 class Source(models.TextChoices):
     PORTAL = "portal", "Patient, in the portal"
@@ -292,14 +294,8 @@ class CourseReview(models.Model):
         return f"Review of {self.course}: {self.get_decision_display()}"
 
 
-class ReminderSweep(models.Model):
+class ReminderSweep(ClinicSweep):
     """Due work: when to next look for questionnaires to remind a clinic's patients about."""
-
-    clinic = models.OneToOneField("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
-    due_at = models.DateTimeField()
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    claimed_by = models.CharField(max_length=100, blank=True)
-    last_run_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

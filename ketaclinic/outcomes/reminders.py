@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ketaclinic.clinics.models import Clinic
+from ketaclinic.clinics.sweeps import run_due_clinic_sweep
 from ketaclinic.notifications.wording import Fmt, Values, patient_message
 from ketaclinic.outcomes.due import PRE_INFUSION_WINDOW, due_for_patient
 from ketaclinic.outcomes.models import ReminderSweep
@@ -78,36 +78,15 @@ def queue_questionnaire_reminders(patient: Patient, now: datetime) -> int:
     return len(due)
 
 
-def ensure_sweeps(now: datetime) -> None:
-    """One sweep row per clinic (created on first use)."""
-    missing = Clinic.objects.exclude(pk__in=ReminderSweep.objects.values("clinic_id")).values_list("pk", flat=True)
-    for clinic_id in missing:
-        ReminderSweep.objects.get_or_create(clinic_id=clinic_id, defaults={"due_at": now})
-
-
 def sweep_questionnaire_reminders(worker_id: str, *, now: datetime | None = None) -> bool:
-    """Claim one clinic whose sweep is due and queue its questionnaire reminders.
+    """Claim one clinic whose sweep is due and queue questionnaire reminders for each of its
+    patients in induction or maintenance (clinics.sweeps)."""
+    at = now or timezone.now()
 
-    1. Find a sweep row due now and not claimed (or whose claim is stale).
-    2. Claim it with a conditional UPDATE; if no row changed, another worker got there first.
-    3. Queue reminders for each patient in induction or maintenance, in one transaction.
-    4. Set the next sweep time and release the claim.
-    """
-    now = now or timezone.now()
-    ensure_sweeps(now)
-    candidate = (ReminderSweep.objects.filter(due_at__lte=now)
-                 .exclude(claimed_at__gt=now - CLAIM_TIMEOUT).order_by("due_at").first())
-    if candidate is None:
-        return False
-    claimed = (ReminderSweep.objects.filter(pk=candidate.pk, due_at=candidate.due_at, claimed_at=candidate.claimed_at)
-               .update(claimed_at=now, claimed_by=worker_id[:100]))
-    if not claimed:
-        return False  # another worker got there first
-    with transaction.atomic():
-        patients = Patient.objects.filter(clinic_id=candidate.clinic_id, user__isnull=False,
-                                          stage__in=[Stage.INDUCTION, Stage.MAINTENANCE]).select_related("clinic")
-        for patient in patients:
-            queue_questionnaire_reminders(patient, now)
-        ReminderSweep.objects.filter(pk=candidate.pk).update(due_at=now + SWEEP_EVERY, claimed_at=None,
-                                                             last_run_at=now)
-    return True
+    def remind(clinic: Clinic) -> None:
+        for patient in Patient.objects.filter(clinic=clinic, user__isnull=False,
+                                              stage__in=[Stage.INDUCTION, Stage.MAINTENANCE]).select_related("clinic"):
+            queue_questionnaire_reminders(patient, at)
+
+    return run_due_clinic_sweep(ReminderSweep, worker_id, at, every=SWEEP_EVERY, claim_timeout=CLAIM_TIMEOUT,
+                                work=remind)
