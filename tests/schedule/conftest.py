@@ -10,13 +10,19 @@ import pytest
 from ketaclinic.accounts.models import User
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.courses.actions import do_create_course
-from ketaclinic.courses.models import TreatmentCourse
+from ketaclinic.courses.models import CourseKind, TreatmentCourse
 from ketaclinic.patients.models import Patient
 from ketaclinic.schedule.actions import do_add_nurse_shift, do_create_chair, do_set_opening_hours
 from ketaclinic.schedule.models import Chair
 
 # A Monday well in the future; tests travel to the Friday before it.
 MONDAY = date(2027, 1, 4)
+
+
+def booster(provider: Any, patient: Any, earliest: date, latest: date) -> TreatmentCourse:
+    """A single-visit maintenance course that may start between `earliest` and `latest`."""
+    return do_create_course(provider, patient, indication_code="F33.2", kind=CourseKind.MAINTENANCE,
+                            earliest_on=earliest, latest_start_on=latest)
 
 
 def local(clinic: Clinic, day: date, hhmm: str) -> datetime:

@@ -13,8 +13,6 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from ketaclinic.courses.actions import do_create_course
-from ketaclinic.courses.models import CourseKind
 from ketaclinic.notifications.models import OutboundMessage
 from ketaclinic.notifications.wording import Fmt
 from ketaclinic.preparation.sweep import SWEEP_AHEAD, sync_one_visit
@@ -24,7 +22,7 @@ from ketaclinic.schedule.notify import COURSE_MOVED_KIND, told_in_course_move
 from ketaclinic.schedule.replan import do_decide_replan_move, do_move_course, do_replan_schedule, propose_course_move
 from ketaclinic.schedule.rules import Placement
 from tests.factories import make_patient
-from tests.schedule.conftest import MONDAY
+from tests.schedule.conftest import MONDAY, booster
 
 # The messages that tell a patient a visit moved (the rest are reminders for the new time).
 MOVE_NOTICES = ("prep.rescheduled", COURSE_MOVED_KIND, "schedule.visit_moved")
@@ -45,10 +43,6 @@ def new_messages(patient: Any, after_id: int) -> Counter[str]:
 def last_id() -> int:
     return OutboundMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
-
-def booster(provider: Any, patient: Any, first: Any, last: Any) -> Any:
-    return do_create_course(provider, patient, indication_code="F33.2", kind=CourseKind.MAINTENANCE,
-                            earliest_on=first, latest_start_on=last)
 
 
 @pytest.mark.django_db

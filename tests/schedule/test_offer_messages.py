@@ -3,22 +3,20 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import time_machine
 from django.urls import reverse
 
-from ketaclinic.courses.actions import do_create_course
-from ketaclinic.courses.models import CourseKind
 from ketaclinic.notifications.models import OutboundMessage
 from ketaclinic.schedule.actions import do_book_visit, do_cancel_visit
 from ketaclinic.schedule.models import SlotOffer
 from ketaclinic.schedule.notify import OFFER_KIND
 from ketaclinic.schedule.offers import do_accept_offer, taken_offers_for_patient
 from tests.factories import make_patient
-from tests.schedule.conftest import MONDAY
+from tests.schedule.conftest import MONDAY, booster
 
 FRIDAY_BEFORE = MONDAY - timedelta(days=3)
 
@@ -28,10 +26,6 @@ def _before_monday() -> Any:
     with time_machine.travel(FRIDAY_BEFORE, tick=False) as traveller:
         yield traveller
 
-
-def booster(provider: Any, patient: Any, earliest: date, latest: date) -> Any:
-    return do_create_course(provider, patient, indication_code="F33.2", kind=CourseKind.MAINTENANCE,
-                            earliest_on=earliest, latest_start_on=latest)
 
 
 def _offer_two(front_desk: Any, provider: Any, course: Any, chairs: Any, clinic: Any, at: Any) -> tuple[Any, Any]:

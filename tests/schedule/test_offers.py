@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from typing import Any
 
 import pytest
 import time_machine
 
 from ketaclinic.courses.actions import do_create_course
-from ketaclinic.courses.models import CourseKind, CourseStatus
+from ketaclinic.courses.models import CourseStatus
 from ketaclinic.schedule.actions import do_book_visit, do_cancel_visit, do_set_availability
 from ketaclinic.schedule.models import OfferStatus, SlotOffer, Visit, VisitStatus
 from ketaclinic.schedule.offers import OfferGone, do_accept_offer, do_decline_offer, open_offers_for_patient
 from tests.factories import make_patient
-from tests.schedule.conftest import MONDAY
+from tests.schedule.conftest import MONDAY, booster
 
 FRIDAY_BEFORE = MONDAY - timedelta(days=3)
 
@@ -24,10 +24,6 @@ def _before_monday() -> Any:
     with time_machine.travel(FRIDAY_BEFORE, tick=False) as traveller:
         yield traveller
 
-
-def booster(provider: Any, patient: Any, earliest: date, latest: date) -> Any:
-    return do_create_course(provider, patient, indication_code="F33.2", kind=CourseKind.MAINTENANCE,
-                            earliest_on=earliest, latest_start_on=latest)
 
 
 @pytest.mark.django_db

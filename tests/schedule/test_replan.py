@@ -11,8 +11,6 @@ import pytest
 import time_machine
 
 from ketaclinic.audit.models import AuditEvent
-from ketaclinic.courses.actions import do_create_course
-from ketaclinic.courses.models import CourseKind
 from ketaclinic.notifications.models import OutboundMessage
 from ketaclinic.schedule.actions import do_book_course, do_book_visit, do_set_availability
 from ketaclinic.schedule.models import Visit
@@ -20,7 +18,7 @@ from ketaclinic.schedule.planning import placements_from_plan
 from ketaclinic.schedule.replan import DecisionMade, do_decide_replan_move, do_replan_schedule
 from ketaclinic.schedule.rules import Placement
 from tests.factories import make_patient
-from tests.schedule.conftest import MONDAY
+from tests.schedule.conftest import MONDAY, booster
 
 FRIDAY_BEFORE = MONDAY - timedelta(days=3)
 
@@ -30,10 +28,6 @@ def _before_monday() -> Any:
     with time_machine.travel(FRIDAY_BEFORE, tick=False) as traveller:
         yield traveller
 
-
-def booster(provider: Any, patient: Any, first: Any, last: Any) -> Any:
-    return do_create_course(provider, patient, indication_code="F33.2", kind=CourseKind.MAINTENANCE,
-                            earliest_on=first, latest_start_on=last)
 
 
 @pytest.fixture

@@ -12,14 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ketaclinic.audit.models import AuditEvent
-from ketaclinic.courses.actions import do_create_course
-from ketaclinic.courses.models import CourseKind
 from ketaclinic.notifications.models import OutboundMessage
 from ketaclinic.schedule.actions import do_book_course, do_book_visit, do_set_availability
 from ketaclinic.schedule.models import Proposal, Visit
 from ketaclinic.schedule.rules import Placement
 from tests.factories import make_patient
-from tests.schedule.conftest import MONDAY
+from tests.schedule.conftest import MONDAY, booster
 
 FRIDAY_BEFORE = MONDAY - timedelta(days=3)
 
@@ -29,10 +27,6 @@ def _before_monday() -> Any:
     with time_machine.travel(FRIDAY_BEFORE, tick=False) as traveller:
         yield traveller
 
-
-def booster(provider: Any, patient: Any, first: Any, last: Any) -> Any:
-    return do_create_course(provider, patient, indication_code="F33.2", kind=CourseKind.MAINTENANCE,
-                            earliest_on=first, latest_start_on=last)
 
 
 @pytest.fixture
