@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+import threading
+from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from typing import Any, TypeVar
 
@@ -30,6 +32,25 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
     event loop running on the main thread, where asyncio.run refuses to start."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coroutine).result(60)
+
+
+@contextmanager
+def running_listener(process: Any, **ingestor: Any) -> Iterator[Any]:
+    """An MLLP listener on a free port with its own event loop thread, stopped on exit."""
+    from ketaclinic.interop.hl7.mllp import Ingestor, MLLPServer
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    server = MLLPServer(Ingestor(process, **ingestor), host="127.0.0.1", port=0)
+    asyncio.run_coroutine_threadsafe(server.start(), loop).result(10)
+    try:
+        yield server
+    finally:
+        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
 
 
 def bearer(raw: str) -> dict[str, str]:

@@ -21,7 +21,7 @@ from ketaclinic.interop.hl7.mllp import FS, VT, FrameReader, Ingestor, MLLPServe
 from ketaclinic.interop.hl7.oru import build_oru
 from ketaclinic.interop.models import MonitorMessage
 from ketaclinic.schedule.actions import do_create_chair
-from tests.interop.conftest import MONITOR_ID, book_visit, run_async
+from tests.interop.conftest import MONITOR_ID, book_visit, run_async, running_listener
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,16 +30,8 @@ NORMAL = {"systolic": 124, "diastolic": 80, "heart_rate": 72, "spo2": 98, "respi
 
 @pytest.fixture
 def listener(clinic) -> Iterator[MLLPServer]:
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    server = MLLPServer(Ingestor(Processor(clinic.pk)), host="127.0.0.1", port=0)
-    asyncio.run_coroutine_threadsafe(server.start(), loop).result(10)
-    yield server
-    asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(10)
-    loop.close()
+    with running_listener(Processor(clinic.pk)) as server:
+        yield server
 
 
 def connect(server: MLLPServer) -> socket.socket:
@@ -215,16 +207,8 @@ def test_the_commands_refuse_an_unknown_clinic():
 @pytest.fixture
 def second_listener(clinic, listener) -> Iterator[MLLPServer]:
     """Another listener process's worth: its own event loop, database thread and connection."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    server = MLLPServer(Ingestor(Processor(clinic.pk)), host="127.0.0.1", port=0)
-    asyncio.run_coroutine_threadsafe(server.start(), loop).result(10)
-    yield server
-    asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(10)
-    loop.close()
+    with running_listener(Processor(clinic.pk)) as server:
+        yield server
 
 
 def test_the_same_message_sent_to_two_listeners_at_once_is_stored_once(listener, second_listener, visit_in_chair):
