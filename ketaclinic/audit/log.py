@@ -5,16 +5,17 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.audit.models import AuditEvent
+from ketaclinic.bulk import insert_values
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -61,22 +62,62 @@ def _build_event(spec: EventSpec, prev_hash: str) -> AuditEvent:
 
 def _unchained_event(spec: EventSpec) -> AuditEvent:
     """The event's row without its place in the chain (prev_hash and hash are set by the caller)."""
+    row = _event_row(spec)
+    return AuditEvent(at=row.at, actor_id=row.actor_id, actor_label=row.actor_label, clinic_id=row.clinic_ref,
+                      clinic_ref=row.clinic_ref, patient_id=row.patient_ref, patient_ref=row.patient_ref,
+                      patient_label=row.patient_label, action=row.action, object_type=row.object_type,
+                      object_id=row.object_id, ip=row.ip, details=row.details)
+
+
+@dataclass
+class EventRow:
+    """An audit event as the plain values its row holds, for writers of many events at once
+    (`append_events`): no model instance per event. Build one with `event_row`."""
+
+    at: datetime  # UTC
+    action: str
+    actor_id: int | None
+    actor_label: str
+    clinic_ref: int | None
+    patient_ref: int | None
+    patient_label: str
+    object_type: str
+    object_id: str
+    ip: str | None
+    details: dict[str, Any]  # JSON-native
+
+    def payload(self) -> dict[str, Any]:
+        """Exactly AuditEvent.payload() of the row this becomes."""
+        return {"at": self.at.isoformat(timespec="microseconds"), "actor": self.actor_id,
+                "actor_label": self.actor_label, "clinic": self.clinic_ref, "patient": self.patient_ref,
+                "patient_label": self.patient_label, "action": self.action, "object_type": self.object_type,
+                "object_id": self.object_id, "ip": self.ip, "details": self.details}
+
+
+def event_row(action: str, *, at: datetime, clinic_id: int | None = None, patient_id: int | None = None,
+              patient_label: str = "", object_type: str = "", object_id: str = "",
+              details: dict[str, Any] | None = None) -> EventRow:
+    """A system event (no acting user) from ids, for batch writers that hold no model instances.
+    `details` must be JSON-native (str, int, float, bool, None, lists and dicts of them)."""
+    return EventRow(at.astimezone(UTC), action, None, "anonymous", clinic_id, patient_id, patient_label,
+                    object_type, object_id, current_ip.get(), details or {})
+
+
+def _event_row(spec: EventSpec) -> EventRow:
     actor, clinic, patient, obj = spec.actor, spec.clinic, spec.patient, spec.obj
     real_actor = actor if isinstance(actor, User) else None
     if clinic is None and patient is not None:
         clinic = patient.clinic
-    return AuditEvent(
+    return EventRow(
         # Normalised so the hash computed now equals the hash of the row read back later:
         # the database returns UTC datetimes and JSON-native details.
         at=(spec.at or timezone.now()).astimezone(UTC),
-        actor=real_actor,
+        action=spec.action,
+        actor_id=real_actor.pk if real_actor is not None else None,
         actor_label=real_actor.email if real_actor is not None else "anonymous",
-        clinic=clinic,
         clinic_ref=clinic.pk if clinic is not None else None,
-        patient=patient,
         patient_ref=patient.pk if patient is not None else None,
         patient_label=patient.display_name if patient is not None else "",
-        action=spec.action,
         object_type=type(obj).__name__ if obj is not None else "",
         object_id=str(getattr(obj, "pk", "") or "") if obj is not None else "",
         ip=current_ip.get(),
@@ -111,100 +152,48 @@ def record_event(
 
 
 def record_events(specs: Sequence[EventSpec]) -> list[AuditEvent]:
-    """Append several events, in order, with one chain lock and one insert (batch writers such as
-    the bedside-monitor feed). Each row is exactly what `record_event` would have written for it,
-    so the chain verifies the same way. Joins the caller's transaction.
+    """Append several events, in order, with one chain lock and one insert. Each row is exactly
+    what `record_event` would have written for it, so the chain verifies the same way. Joins the
+    caller's transaction. (Batch writers holding ids rather than instances use `append_events`.)"""
+    rows = [_event_row(spec) for spec in specs]
+    chained = append_events(rows)
+    return [AuditEvent(pk=pk, at=row.at, actor_id=row.actor_id, actor_label=row.actor_label,
+                       clinic_id=row.clinic_ref, clinic_ref=row.clinic_ref, patient_id=row.patient_ref,
+                       patient_ref=row.patient_ref, patient_label=row.patient_label, action=row.action,
+                       object_type=row.object_type, object_id=row.object_id, ip=row.ip, details=row.details,
+                       prev_hash=prev_hash, hash=digest)
+            for row, (pk, prev_hash, digest) in zip(rows, chained, strict=True)]
 
-    Everything but the chaining is done before the lock is taken — the rows and the canonical
-    JSON their hashes cover (`AuditEvent.payload`) — so while the chain is locked (other writers,
-    other listener processes, wait) only the hashes are chained and the rows inserted."""
-    if not specs:
+
+def append_events(rows: Sequence[EventRow]) -> list[tuple[int, str, str]]:
+    """Append these events, in order, with one chain lock and one insert; returns each one's
+    (id, prev_hash, hash). Joins the caller's transaction.
+
+    Everything but the chaining is done before the lock is taken — the canonical JSON each hash
+    covers — so while the chain is locked (other writers, other listener processes, wait) only
+    the hashes are chained and the rows inserted."""
+    if not rows:
         return []
     with transaction.atomic(savepoint=False):
-        events = [_unchained_event(spec) for spec in specs]
-        bodies = [_payload_json(event) for event in events]
+        bodies = [json.dumps(row.payload(), sort_keys=True, separators=(",", ":"), default=str) for row in rows]
         _lock_chain()
         previous = _last_hash()
-        for event, body in zip(events, bodies, strict=True):
-            event.prev_hash = previous
+        values: list[dict[str, Any]] = []
+        for row, body in zip(rows, bodies, strict=True):
             # exactly AuditEvent.compute_hash, with the payload's JSON made once above
-            event.hash = previous = hashlib.sha256(f"{previous}|{body}".encode()).hexdigest()
-        insert_rows(events)
+            digest = hashlib.sha256(f"{previous}|{body}".encode()).hexdigest()
+            values.append({"at": row.at, "actor_id": row.actor_id, "actor_label": row.actor_label,
+                           "clinic_id": row.clinic_ref, "clinic_ref": row.clinic_ref, "patient_id": row.patient_ref,
+                           "patient_ref": row.patient_ref, "patient_label": row.patient_label, "action": row.action,
+                           "object_type": row.object_type, "object_id": row.object_id, "ip": row.ip,
+                           "details": row.details, "prev_hash": previous, "hash": digest})
+            previous = digest
+        ids = insert_values(AuditEvent, values)
         # The chain is walked by id: one multi-row INSERT numbers its rows in list order. Refuse
         # (and roll back) rather than write a chain that would not verify, should that ever differ.
-        ids = [e.pk for e in events]
-        if None in ids or ids != sorted(ids):
+        if ids != sorted(ids):
             raise RuntimeError("Audit events were not numbered in order; nothing was written.")
-        return events
-
-
-def _payload_json(event: AuditEvent) -> str:
-    return json.dumps(event.payload(), sort_keys=True, separators=(",", ":"), default=str)
-
-
-_INSERT_PLANS: dict[type[models.Model], tuple[str, list[tuple[str, str, Callable[[Any], Any]]]]] = {}
-
-
-def insert_rows(objs: Sequence[models.Model]) -> None:
-    """INSERT unsaved instances of one model with one statement and set their ids, in order.
-
-    `bulk_create` for a plain model (no signals, no parents, every field holding its Python
-    value), made cheap for the hot paths that write many small rows (the bedside-monitor feed).
-    On PostgreSQL the rows travel as one JSON array expanded by json_populate_recordset into the
-    table's own row type: the statement text never changes, so it is parsed and prepared once,
-    instead of bulk_create's per-field preparation or a VALUES list whose hundreds of
-    placeholders psycopg would split again for every batch. Ids come back in row order.
-    Other databases (SQLite in development and tests): bulk_create.
-    """
-    if not objs:
-        return
-    model = type(objs[0])
-    if connection.vendor != "postgresql":
-        model._default_manager.bulk_create(objs)
-        return
-    sql, columns = _insert_plan(model)
-    rows = json.dumps([{column: convert(getattr(obj, attname)) for column, attname, convert in columns}
-                       for obj in objs], separators=(",", ":"))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [rows])
-        ids = [r[0] for r in cursor.fetchall()]
-    if len(ids) != len(objs):
-        raise RuntimeError(f"{model.__name__}: {len(objs)} rows inserted but {len(ids)} ids returned.")
-    for obj, pk in zip(objs, ids, strict=True):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = connection.alias
-
-
-def _insert_plan(model: type[models.Model]) -> tuple[str, list[tuple[str, str, Callable[[Any], Any]]]]:
-    plan = _INSERT_PLANS.get(model)
-    if plan is None:
-        fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
-        quote = connection.ops.quote_name
-        table, names = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
-        # only the model's own (quoted) table and column names go into the text; rows are a parameter
-        sql = (f"INSERT INTO {table} ({names}) SELECT {names} "  # noqa: S608
-               f"FROM json_populate_recordset(NULL::{table}, %s::json) RETURNING {quote(model._meta.pk.column)}")
-        plan = (sql, [(f.column, f.attname, _to_json(f)) for f in fields])
-        _INSERT_PLANS[model] = plan
-    return plan
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def _to_json(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
-    """How a field's Python value goes into the JSON row (PostgreSQL reads it back exactly)."""
-    if isinstance(field, models.DateTimeField | models.DateField | models.TimeField):
-        # an aware datetime keeps its offset and microseconds: the stored instant is the same
-        return lambda v: None if v is None else v.isoformat()
-    if isinstance(field, models.DecimalField | models.UUIDField):
-        return lambda v: None if v is None else str(v)
-    if isinstance(field, models.JSONField | models.CharField | models.TextField | models.IntegerField
-                  | models.BooleanField | models.ForeignKey | models.GenericIPAddressField):
-        return _same  # JSON-native already (str, int, bool, None; JSON details as they are)
-    raise TypeError(f"insert_rows does not handle {type(field).__name__} ({field}).")
+        return [(pk, value["prev_hash"], value["hash"]) for pk, value in zip(ids, values, strict=True)]
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,17 @@ from django.db import models
 
 class AuditEvent(models.Model):
     at = models.DateTimeField()
+    # No database constraints or extra indexes on the links: the log never blocks or waits on the
+    # tables it describes (the *_ref and label columns keep what the event was about, the hash
+    # chain keeps it honest), and every event inserted pays for each index and constraint check.
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+                              related_name="+", db_constraint=False, db_index=False)  # audit_actor_idx covers it
     actor_label = models.CharField(max_length=254, blank=True)
-    clinic = models.ForeignKey("clinics.Clinic", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    clinic = models.ForeignKey("clinics.Clinic", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                               db_constraint=False, db_index=False)  # pages filter by clinic_ref
     clinic_ref = models.BigIntegerField(null=True, blank=True)
     patient = models.ForeignKey("patients.Patient", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+")
+                                related_name="+", db_constraint=False)
     patient_ref = models.BigIntegerField(null=True, blank=True)
     patient_label = models.CharField(max_length=200, blank=True)
     action = models.CharField(max_length=64)
@@ -32,10 +36,11 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)  # unique: see Meta (a constraint, so no LIKE index)
 
     class Meta:
         ordering = ("id",)
+        constraints = [models.UniqueConstraint(fields=["hash"], name="audit_hash_unique")]
         indexes = [
             # medical-director page: filter by patient / by actor, newest first
             models.Index(fields=["patient_ref", "-id"], name="audit_patient_idx"),

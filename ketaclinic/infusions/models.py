@@ -37,8 +37,10 @@ class VitalSource(models.TextChoices):
 class VitalSign(models.Model):
     """One set of vitals. Monitor-fed readings keep their device id and are confirmed by a nurse."""
 
-    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
-    visit = models.ForeignKey("schedule.Visit", on_delete=models.PROTECT, related_name="vital_signs")
+    # Few indexes: the bedside-monitor feed inserts a reading a second per chair. Readings are
+    # found by visit (vital_visit_taken_idx); the other links are never searched on their own.
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+", db_index=False)
+    visit = models.ForeignKey("schedule.Visit", on_delete=models.PROTECT, related_name="vital_signs", db_index=False)
     taken_at = models.DateTimeField()
     phase = models.CharField(max_length=10, choices=Phase.choices)
     systolic = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -54,10 +56,11 @@ class VitalSign(models.Model):
     source = models.CharField(max_length=10, choices=VitalSource.choices, default=VitalSource.MANUAL)
     device_id = models.CharField(max_length=64, blank=True)
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
+                                     related_name="+", db_index=False)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", help_text="Empty for a monitor feed (see device_id).")
+                                   related_name="+", help_text="Empty for a monitor feed (see device_id).",
+                                   db_index=False)
     created_at = models.DateTimeField()
     amends = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="amended_by")
     amend_reason = models.CharField(max_length=300, blank=True)

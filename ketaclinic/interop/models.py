@@ -120,7 +120,8 @@ class MonitorMessage(models.Model):
     """
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="monitor_messages",
-                               help_text="The clinic whose listener received it (one listener per clinic).")
+                               help_text="The clinic whose listener received it (one listener per clinic).",
+                               db_index=False)  # monitor_msg_inbox_idx leads with the clinic
     control_id = models.CharField(max_length=64, help_text="MSH-10 message control id")
     sending_app = models.CharField(max_length=100, blank=True, help_text="MSH-3 sending application")
     device_id = models.CharField(max_length=64, blank=True)
@@ -134,7 +135,7 @@ class MonitorMessage(models.Model):
     peer = models.CharField(max_length=100, blank=True)
     received_at = models.DateTimeField()
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+                                    related_name="+", db_index=False)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.CharField(max_length=300, blank=True)
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from ketaclinic.audit.log import EventSpec, first_chain_break, record_event, record_events
 from ketaclinic.audit.models import AuditEvent
 from ketaclinic.infusions.actions import do_record_vitals
-from ketaclinic.infusions.actions.vitals import MonitorReading, do_record_monitor_vitals
+from ketaclinic.infusions.actions.vitals import MonitorReading, VisitRef, do_record_monitor_vitals
 from ketaclinic.infusions.models import VitalAlert, VitalSign
 from ketaclinic.interop.hl7.ingest import Processor
 from ketaclinic.interop.hl7.mllp import Incoming, Ingestor, MLLPServer, wrap
@@ -93,39 +93,41 @@ def test_the_batch_path_raises_the_same_alerts_as_the_single_action(clinic, visi
     by_hand = sorted(VitalAlert.objects.values_list("code", flat=True))
     assert by_hand  # the values are out of range, so the comparison below means something
     VitalAlert.objects.all().delete()
-    [stored] = do_record_monitor_vitals([MonitorReading(visit_in_chair, MONITOR_ID, low,
+    [stored] = do_record_monitor_vitals([MonitorReading(VisitRef.of(visit_in_chair), MONITOR_ID, low,
                                                         timezone.now() - timedelta(minutes=10))])
-    assert isinstance(stored, VitalSign) and stored.confirmed_at is None and stored.entered_by is None
+    assert isinstance(stored, int)
+    vital = VitalSign.objects.get(pk=stored)
+    assert vital.confirmed_at is None and vital.entered_by is None and vital.source == "monitor"
     assert sorted(VitalAlert.objects.filter(vital_sign=stored).values_list("code", flat=True)) == by_hand
-    event = AuditEvent.objects.filter(action="VITALS_RECORDED", object_id=str(stored.pk)).get()
+    event = AuditEvent.objects.filter(action="VITALS_RECORDED", object_id=str(stored)).get()
     assert event.details["source"] == "monitor" and event.details["alerts"] == by_hand
     assert event.patient_ref == visit_in_chair.patient_id and event.clinic_ref == clinic.pk
 
 
 def test_an_identical_reading_within_90_seconds_is_a_resend_also_inside_one_batch(clinic, visit_in_chair):
     taken = timezone.now() - timedelta(minutes=5)
-    same = [MonitorReading(visit_in_chair, MONITOR_ID, NORMAL, taken),
-            MonitorReading(visit_in_chair, MONITOR_ID, NORMAL, taken + timedelta(seconds=30))]
+    same = [MonitorReading(VisitRef.of(visit_in_chair), MONITOR_ID, NORMAL, taken),
+            MonitorReading(VisitRef.of(visit_in_chair), MONITOR_ID, NORMAL, taken + timedelta(seconds=30))]
     first, second = do_record_monitor_vitals(same)
-    assert first is second
-    [again] = do_record_monitor_vitals([MonitorReading(visit_in_chair, MONITOR_ID, NORMAL, taken)])
-    assert isinstance(again, VitalSign) and again.pk == first.pk  # type: ignore[union-attr]
-    [later] = do_record_monitor_vitals([MonitorReading(visit_in_chair, MONITOR_ID, NORMAL,
+    assert first == second and isinstance(first, int)
+    [again] = do_record_monitor_vitals([MonitorReading(VisitRef.of(visit_in_chair), MONITOR_ID, NORMAL, taken)])
+    assert again == first
+    [later] = do_record_monitor_vitals([MonitorReading(VisitRef.of(visit_in_chair), MONITOR_ID, NORMAL,
                                                        taken + timedelta(seconds=200))])
-    assert isinstance(later, VitalSign) and later.pk != first.pk  # type: ignore[union-attr]
+    assert isinstance(later, int) and later != first
     assert VitalSign.objects.count() == 2
 
 
 def test_the_batch_path_refuses_what_the_single_action_refuses(clinic, visit_in_chair, patient):
     future = timezone.now() + timedelta(minutes=10)
     results = do_record_monitor_vitals([
-        MonitorReading(visit_in_chair, "", NORMAL),
-        MonitorReading(visit_in_chair, MONITOR_ID, {}),
-        MonitorReading(visit_in_chair, MONITOR_ID, NORMAL, future),
-        MonitorReading(visit_in_chair, MONITOR_ID, {**NORMAL, "heart_rate": 400}),
-        MonitorReading(visit_in_chair, MONITOR_ID, NORMAL),
+        MonitorReading(VisitRef.of(visit_in_chair), "", NORMAL),
+        MonitorReading(VisitRef.of(visit_in_chair), MONITOR_ID, {}),
+        MonitorReading(VisitRef.of(visit_in_chair), MONITOR_ID, NORMAL, future),
+        MonitorReading(VisitRef.of(visit_in_chair), MONITOR_ID, {**NORMAL, "heart_rate": 400}),
+        MonitorReading(VisitRef.of(visit_in_chair), MONITOR_ID, NORMAL),
     ])
-    assert [type(r).__name__ for r in results] == ["InfusionError"] * 4 + ["VitalSign"]
+    assert [type(r).__name__ for r in results] == ["InfusionError"] * 4 + ["int"]
     assert "device id" in str(results[0]) and "at least one" in str(results[1]) and "future" in str(results[2])
     assert VitalSign.objects.count() == 1
 
@@ -224,13 +226,13 @@ def test_the_batch_path_follows_a_protocol_change_at_once(clinic, visit_in_chair
     from ketaclinic.clinics.actions import do_change_protocol_setting
 
     reading = {**NORMAL, "spo2": 93}  # below the default notify level of 94
-    [before] = do_record_monitor_vitals([MonitorReading(visit_in_chair, MONITOR_ID, reading,
+    [before] = do_record_monitor_vitals([MonitorReading(VisitRef.of(visit_in_chair), MONITOR_ID, reading,
                                                         timezone.now() - timedelta(minutes=20))])
     assert VitalAlert.objects.filter(vital_sign=before).exists()
     do_change_protocol_setting(medical_director, clinic, "monitoring.alert_spo2_notify", 93, "Our oximeters read low")
-    [after] = do_record_monitor_vitals([MonitorReading(visit_in_chair, MONITOR_ID, reading,
+    [after] = do_record_monitor_vitals([MonitorReading(VisitRef.of(visit_in_chair), MONITOR_ID, reading,
                                                        timezone.now() - timedelta(minutes=10))])
-    assert isinstance(after, VitalSign) and after.pk != before.pk  # type: ignore[union-attr]
+    assert isinstance(after, int) and after != before
     assert not VitalAlert.objects.filter(vital_sign=after).exists()
 
 
@@ -241,7 +243,7 @@ def test_insert_rows_stores_exactly_what_the_orm_stores(clinic, visit_in_chair, 
     from datetime import timezone as fixed_zone
     from decimal import Decimal
 
-    from ketaclinic.audit.log import insert_rows
+    from ketaclinic.bulk import insert_rows
 
     taken = timezone.now().astimezone(fixed_zone(timedelta(hours=-5))).replace(microsecond=123457)
     created = timezone.now().astimezone(UTC)

@@ -92,7 +92,7 @@ def test_a_database_failure_answers_resend_and_stores_nothing(clinic, visit_in_c
     def broken(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr("ketaclinic.interop.hl7.ingest.insert_rows", broken)  # the batch's inbox rows
+    monkeypatch.setattr("ketaclinic.interop.hl7.ingest.insert_values", broken)  # the batch's inbox rows
     monkeypatch.setattr(MonitorMessage, "save", broken)
     text = build_oru(device_id=MONITOR_ID, control_id="DB1", readings={"heart_rate": 70},
                      taken_at=timezone.now() - timedelta(seconds=10))
@@ -110,7 +110,7 @@ def test_a_failed_batch_is_redone_message_by_message(clinic, visit_in_chair, mon
     def conflict(*args, **kwargs):
         raise IntegrityError("duplicate key value violates unique constraint")
 
-    monkeypatch.setattr("ketaclinic.interop.hl7.ingest.insert_rows", conflict)  # the batch's inbox rows
+    monkeypatch.setattr("ketaclinic.interop.hl7.ingest.insert_values", conflict)  # the batch's inbox rows
     items = [Incoming(build_oru(device_id=device, control_id=f"F{n}", readings={"heart_rate": 70 + n},
                                 taken_at=timezone.now() - timedelta(seconds=10)).encode(), "x", timezone.now())
              for n, device in enumerate([MONITOR_ID, "MON-NOPE", MONITOR_ID])]

@@ -70,8 +70,12 @@ def set_status(visit: Visit, status: str, at: datetime) -> str:
 
 
 def phase_for(visit: Visit) -> str:
-    if visit.status == VisitStatus.INFUSING:
+    return phase_for_status(visit.status)
+
+
+def phase_for_status(status: str) -> str:
+    if status == VisitStatus.INFUSING:
         return "infusion"
-    if visit.status in (VisitStatus.RECOVERING, VisitStatus.DISCHARGED):
+    if status in (VisitStatus.RECOVERING, VisitStatus.DISCHARGED):
         return "recovery"
     return "baseline"

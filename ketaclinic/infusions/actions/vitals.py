@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connection, transaction
 
 from ketaclinic.accounts.models import User
-from ketaclinic.audit.log import EventSpec, insert_rows, record_event, record_events
-from ketaclinic.clinics.models import Clinic, ProtocolVersion
+from ketaclinic.audit.log import append_events, event_row, record_event
+from ketaclinic.bulk import any_of, insert_values
+from ketaclinic.clinics.models import ProtocolVersion
 from ketaclinic.infusions.actions.common import (
     ON_FLOOR,
     InfusionError,
     lock_visit,
     now_or,
-    phase_for,
+    phase_for_status,
     require_charting,
 )
 from ketaclinic.infusions.models import AlertStatus, Phase, VitalAlert, VitalSign, VitalSource
@@ -53,11 +54,12 @@ def _temperature(value: Any) -> Decimal | None:
     return temp
 
 
-def _checked(visit: Visit, values: dict[str, int | None], *, taken: datetime, at: datetime,
+def _checked(status: str, values: dict[str, int | None], *, taken: datetime, at: datetime,
              temperature_c: Any, rass: int | None, repeat: bool, symptoms: bool,
              phase: str | None) -> tuple[VitalsReading, Decimal | None, str]:
-    """The checks every reading passes (staff or monitor, one or a batch). Raises InfusionError."""
-    if visit.status not in ON_FLOOR:
+    """The checks every reading passes (staff or monitor, one or a batch), given the visit's
+    status. Raises InfusionError."""
+    if status not in ON_FLOOR:
         raise InfusionError("Vitals can be charted only while the patient is at the clinic for this visit.")
     if taken > at + timedelta(minutes=2):
         raise InfusionError("The time taken cannot be in the future.", "taken_at")
@@ -65,7 +67,7 @@ def _checked(visit: Visit, values: dict[str, int | None], *, taken: datetime, at
         raise InfusionError("Enter at least one value.")
     reading = _reading(values, repeat, symptoms, rass)
     temp = _temperature(temperature_c)
-    ph = phase or phase_for(visit)
+    ph = phase or phase_for_status(status)
     if ph not in Phase.values:
         raise InfusionError(f"Unknown phase {ph!r}.", "phase")
     return reading, temp, ph
@@ -113,7 +115,7 @@ def do_record_vitals(
     taken = taken_at or at
     values = {"systolic": systolic, "diastolic": diastolic, "heart_rate": heart_rate, "spo2": spo2,
               "respiratory_rate": respiratory_rate}
-    reading, temp, ph = _checked(visit, values, taken=taken, at=at, temperature_c=temperature_c, rass=rass,
+    reading, temp, ph = _checked(visit.status, values, taken=taken, at=at, temperature_c=temperature_c, rass=rass,
                                  repeat=repeat, symptoms=symptoms, phase=phase)
 
     duplicate: VitalSign | None = VitalSign.objects.filter(
@@ -143,134 +145,162 @@ def do_record_vitals(
     return vital
 
 
+@dataclass(frozen=True)
+class VisitRef:
+    """What filing a monitor reading needs of its visit: ids, and the patient's name for the audit
+    row (the monitor feed finds these with one query per batch; no model instances)."""
+
+    id: int
+    clinic_id: int
+    patient_id: int
+    patient_label: str
+
+    @classmethod
+    def of(cls, visit: Visit) -> VisitRef:
+        return cls(visit.pk, visit.clinic_id, visit.patient_id, visit.patient.display_name)
+
+
 @dataclass
 class MonitorReading:
     """One monitor message's readings for `do_record_monitor_vitals`."""
 
-    visit: Visit
+    visit: VisitRef
     device_id: str
     values: dict[str, int]
     taken_at: datetime | None = None
 
 
-def _same_reading(row: VitalSign, visit_id: int, device_id: str, phase: str, taken: datetime,
-                  values: dict[str, int | None]) -> bool:
-    """What the duplicate query of do_record_vitals matches, for a monitor reading (no temperature or RASS)."""
-    return (row.visit_id == visit_id and row.device_id == device_id and row.phase == phase
-            and abs(row.taken_at - taken) <= DUPLICATE_WINDOW and row.temperature_c is None and row.rass is None
-            and all(getattr(row, k) == v for k, v in values.items()))
+@dataclass
+class _Earlier:
+    """A stored (or just filed) monitor reading, as the double-submit rule compares it."""
+
+    pk: int
+    visit_id: int
+    device_id: str
+    phase: str
+    taken_at: datetime
+    values: tuple[int | None, ...]
+
+
+_EARLIER_SQL = ("SELECT id, visit_id, device_id, phase, taken_at, systolic, diastolic, heart_rate, spo2, "
+                "respiratory_rate FROM infusions_vitalsign WHERE {in_visits} AND taken_at >= %s "
+                "AND taken_at <= %s AND source = 'monitor' AND entered_by_id IS NULL AND amends_id IS NULL "
+                "AND temperature_c IS NULL AND rass IS NULL ORDER BY taken_at, id")
 
 
 @transaction.atomic(savepoint=False)  # the caller's batch transaction; an error undoes the whole batch
 def do_record_monitor_vitals(readings: Sequence[MonitorReading], *,
-                             now: datetime | None = None) -> list[VitalSign | InfusionError]:
+                             now: datetime | None = None) -> list[int | InfusionError]:
     """Record many bedside-monitor readings at once: the monitor feed's batch path.
 
     Each reading gets exactly what do_record_vitals(None, visit, source="monitor", ...) would
     give it — the same checks, the same 90-second duplicate rule (also between readings of the
     same batch), the same alert rules, one audit event each — but the visits are locked, the
-    duplicates looked up and the rows inserted with one query each for the whole batch.
-    Returns, in order, the stored (or earlier identical) VitalSign, or the InfusionError that
-    refused the reading; a refused reading stores nothing and does not hold back the others.
+    duplicates looked up and the rows inserted with one query each for the whole batch, and no
+    model instance is made per reading (this runs for every batch of the feed).
+    Returns, in order, the id of the stored (or earlier identical) VitalSign, or the
+    InfusionError that refused the reading; a refused reading stores nothing and does not hold
+    back the others.
     """
     at = now_or(now)
     if not readings:
         return []
-    visit_ids = sorted({r.visit.pk for r in readings})
+    visit_ids = sorted({r.visit.id for r in readings})
     # One lock statement, in id order, so two batches never wait on each other in a circle.
-    # Written out (raw), like the look-ups below: this runs for every batch of the monitor feed,
-    # and compiling the ORM queries cost more than running them.
-    marks = ", ".join(["%s"] * len(visit_ids))
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    fresh = {v.pk: v for v in Visit.objects.raw(
-        f"SELECT id, status, status_changed_at, chair_id FROM schedule_visit WHERE id IN ({marks}) "  # noqa: S608
-        f"ORDER BY id{lock}", visit_ids)}
-    protocols: dict[int, Any] = {}
+    in_ids, id_params = any_of("id", visit_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, status FROM schedule_visit WHERE {in_ids} ORDER BY id{lock}",  # noqa: S608
+                       id_params)
+        status_of: dict[int, str] = dict(cursor.fetchall())
     checked: list[tuple[MonitorReading, VitalsReading, str, datetime, dict[str, int | None]] | InfusionError] = []
     for item in readings:
-        visit = item.visit
-        row = fresh.get(visit.pk)
         try:
             if not item.device_id:
                 raise InfusionError("Only a bedside monitor (with its device id) may record without a user.")
-            if row is None:
+            status = status_of.get(item.visit.id)
+            if status is None:
                 raise InfusionError("Vitals can be charted only while the patient is at the clinic for this visit.")
-            visit.status, visit.status_changed_at, visit.chair_id = row.status, row.status_changed_at, row.chair_id
-            unknown = set(item.values) - set(VITAL_FIELDS)
-            if unknown:
-                raise InfusionError(f"Unknown vital {sorted(unknown)[0]!r}.")
+            if not set(item.values) <= _VITAL_NAMES:
+                raise InfusionError(f"Unknown vital {sorted(set(item.values) - _VITAL_NAMES)[0]!r}.")
             values: dict[str, int | None] = {k: item.values.get(k) for k in VITAL_FIELDS}
             taken = item.taken_at or at
-            reading, _, ph = _checked(visit, values, taken=taken, at=at, temperature_c=None, rass=None,
+            reading, _, ph = _checked(status, values, taken=taken, at=at, temperature_c=None, rass=None,
                                       repeat=False, symptoms=False, phase=None)
             checked.append((item, reading, ph, taken, values))
         except InfusionError as exc:
             checked.append(exc)
 
     ok = [c for c in checked if not isinstance(c, InfusionError)]
-    earlier: list[VitalSign] = []
+    earlier: list[_Earlier] = []
     if ok:
-        # Every reading of these visits within 90 s of the batch's time span, through the
+        # Every monitor reading of these visits within 90 s of the batch's time span, through the
         # (visit, taken_at) index; the rest of the double-submit match is checked here. A visit
         # has at most a few hundred readings, so even a batch spanning hours stays small.
         first = min(taken for *_, taken, _ in ok) - DUPLICATE_WINDOW
         last = max(taken for *_, taken, _ in ok) + DUPLICATE_WINDOW
-        earlier = [v for v in VitalSign.objects.raw(
-                       f"SELECT * FROM infusions_vitalsign WHERE visit_id IN ({marks}) "  # noqa: S608
-                       "AND taken_at >= %s AND taken_at <= %s ORDER BY taken_at, id", [*visit_ids, first, last])
-                   if v.source == VitalSource.MONITOR and v.entered_by_id is None and v.amends_id is None]
-    results: list[VitalSign | InfusionError] = []
-    new_rows: list[tuple[VitalSign, MonitorReading, str, dict[str, int | None], Any]] = []
+        in_visits, visit_params = any_of("visit_id", visit_ids)
+        with connection.cursor() as cursor:
+            cursor.execute(_EARLIER_SQL.format(in_visits=in_visits), [*visit_params, first, last])
+            # (SQLite hands raw queries naive UTC times)
+            earlier = [_Earlier(pk, visit_id, device, phase, taken.replace(tzinfo=taken.tzinfo or UTC), tuple(rest))
+                       for pk, visit_id, device, phase, taken, *rest in cursor.fetchall()]
+    results: list[_Earlier | InfusionError] = []
+    fresh: list[tuple[MonitorReading, str, datetime, dict[str, int | None], Any, _Earlier]] = []
+    protocols: dict[int, Protocol] = {}
     for entry in checked:
         if isinstance(entry, InfusionError):
             results.append(entry)
             continue
         item, reading, ph, taken, values = entry
-        visit = item.visit
-        same = next((v for v in earlier if _same_reading(v, visit.pk, item.device_id, ph, taken, values)), None)
+        key = tuple(values.values())
+        same = next((e for e in earlier if e.visit_id == item.visit.id and e.device_id == item.device_id
+                     and e.phase == ph and e.values == key and abs(e.taken_at - taken) <= DUPLICATE_WINDOW), None)
         if same is not None:
             results.append(same)
             continue
-        vital = VitalSign(
-            clinic=visit.clinic, visit=visit, taken_at=taken, phase=ph, source=VitalSource.MONITOR,
-            device_id=item.device_id, created_at=at, **values,
-        )
-        if visit.clinic_id not in protocols:
-            protocols[visit.clinic_id] = _current_protocol(visit.clinic)
-        findings = assess_vitals(reading, ph, protocols[visit.clinic_id])
-        earlier.append(vital)  # a later identical reading in this batch is a re-send of this one
-        new_rows.append((vital, item, ph, values, findings))
-        results.append(vital)
-    if not new_rows:
-        return results
-    # One multi-row INSERT each (insert_rows: bulk_create's per-field preparation costs more
-    # than the rest of the batch's Python work on this path).
-    insert_rows([v for v, *_ in new_rows])
-    insert_rows([
-        VitalAlert(clinic=vital.clinic, visit=item.visit, vital_sign=vital, vital=f.vital, code=f.code,
-                   severity=f.severity, message=f.message, suggested_action=f.action, raised_at=at)
-        for vital, item, _, _, findings in new_rows for f in findings
-    ])
-    record_events([
-        EventSpec(None, "VITALS_RECORDED", clinic=item.visit.clinic, patient=item.visit.patient, obj=vital, at=at,
-                  details={"visit": item.visit.pk, "phase": ph, "source": VitalSource.MONITOR,
-                           "device": item.device_id, "values": {k: v for k, v in values.items() if v is not None},
-                           "alerts": [f.code for f in findings]})
-        for vital, item, ph, values, findings in new_rows
-    ])
-    return results
+        clinic_id = item.visit.clinic_id
+        if clinic_id not in protocols:
+            protocols[clinic_id] = _current_protocol(clinic_id)
+        findings = assess_vitals(reading, ph, protocols[clinic_id])
+        mine = _Earlier(0, item.visit.id, item.device_id, ph, taken, key)
+        earlier.append(mine)  # a later identical reading in this batch is a re-send of this one
+        fresh.append((item, ph, taken, values, findings, mine))
+        results.append(mine)
+    if fresh:
+        ids = insert_values(VitalSign, [
+            {"clinic_id": item.visit.clinic_id, "visit_id": item.visit.id, "taken_at": taken, "phase": ph,
+             "source": VitalSource.MONITOR, "device_id": item.device_id, "created_at": at, **values}
+            for item, ph, taken, values, _, _ in fresh])
+        for (*_, mine), pk in zip(fresh, ids, strict=True):
+            mine.pk = pk
+        insert_values(VitalAlert, [
+            {"clinic_id": item.visit.clinic_id, "visit_id": item.visit.id, "vital_sign_id": mine.pk,
+             "vital": f.vital, "code": f.code, "severity": f.severity, "message": f.message,
+             "suggested_action": f.action, "raised_at": at}
+            for item, _, _, _, findings, mine in fresh for f in findings])
+        append_events([
+            event_row("VITALS_RECORDED", at=at, clinic_id=item.visit.clinic_id, patient_id=item.visit.patient_id,
+                      patient_label=item.visit.patient_label, object_type="VitalSign", object_id=str(mine.pk),
+                      details={"visit": item.visit.id, "phase": ph, "source": str(VitalSource.MONITOR),
+                               "device": item.device_id,
+                               "values": {k: v for k, v in values.items() if v is not None},
+                               "alerts": [f.code for f in findings]})
+            for item, ph, _, values, findings, mine in fresh])
+    return [r if isinstance(r, InfusionError) else r.pk for r in results]
 
 
+_VITAL_NAMES = frozenset(VITAL_FIELDS)
 # Protocol versions are never edited (each change adds one), so a version's protocol can be kept.
 _PROTOCOL_BY_VERSION: dict[int, Protocol] = {}
 
 
-def _current_protocol(clinic: Clinic) -> Protocol:
-    """clinic.protocol() for the monitor feed's batches: the newest version's id is read with one
+def _current_protocol(clinic_id: int) -> Protocol:
+    """Clinic.protocol() for the monitor feed's batches: the newest version's id is read with one
     small query (the ORM query and the version's JSON cost more than the rest of a reading)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT id FROM clinics_protocolversion WHERE clinic_id = %s ORDER BY number DESC LIMIT 1",
-                       [clinic.pk])
+                       [clinic_id])
         row = cursor.fetchone()
     if row is None:
         return default_protocol()

@@ -13,6 +13,8 @@ stored. For each message:
    implausible value → AE, kept; else AA and the message is kept, linked to the visit.
 Lookups, the visit locks, the vitals, alerts, audit events and inbox rows are one query each
 per batch, in one transaction with one audit-chain lock; ACKs go out only after the commit.
+This runs for every batch of every monitor, so it works on ids and plain values (tuples from
+written-out SQL, rows inserted as values): no model instance is made per message.
 If the database refuses the batch (another listener stored a control id first, a lost
 connection), it is done again message by message, each in its own savepoint, so one bad
 message cannot hold back the others; if even that fails every message is answered AE (resend),
@@ -22,26 +24,24 @@ and the re-send is then stored once thanks to step 2 and the unique constraint.
 from __future__ import annotations
 
 import logging
-import uuid
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
-from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Model
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from ketaclinic.audit.log import insert_rows
+from ketaclinic.bulk import any_of, insert_values
 from ketaclinic.clinics.models import Clinic
+from ketaclinic.infusions.actions.vitals import MonitorReading, VisitRef, do_record_monitor_vitals
 from ketaclinic.interop.hl7.mllp import Incoming
 from ketaclinic.interop.hl7.oru import Header, MessageError, build_ack, fallback_control_id, parse_oru, read_header
 from ketaclinic.interop.models import InboxStatus, MonitorMessage
-from ketaclinic.patients.models import Patient
-from ketaclinic.schedule.models import Chair, Visit, VisitStatus
+from ketaclinic.schedule.models import VisitStatus
 
 log = logging.getLogger(__name__)
-M = TypeVar("M", bound=Model)
 
 # A monitor reading belongs to the visit whose patient is in the chair now.
 IN_CHAIR_STATUSES = (VisitStatus.IN_CHAIR, VisitStatus.INFUSING, VisitStatus.RECOVERING)
@@ -51,7 +51,7 @@ CHARSETS = {"": "utf-8", "UNICODE UTF-8": "utf-8", "UTF-8": "utf-8", "ASCII": "a
             "8859/15": "iso-8859-15"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Result:
     code: str
     reason: str
@@ -77,14 +77,22 @@ def decode(raw: bytes) -> str:
     return text
 
 
-@dataclass
+@dataclass(slots=True)
 class Seen:
     ack_code: str
     reason: str
     received_at: datetime
 
 
-@dataclass
+@dataclass(slots=True)
+class InChair:
+    """A chair with a monitor, and the visit in it now (None when nobody is in it)."""
+
+    name: str
+    visit: VisitRef | None
+
+
+@dataclass(slots=True)
 class Work:
     """One message on its way through a batch."""
 
@@ -92,14 +100,14 @@ class Work:
     text: str
     header: Header | None = None
     key: tuple[str, str] = ("", "")
+    refused: Result | None = None  # why it cannot be used, when it can't (applies unless it is a duplicate)
     result: Result | None = None
     duplicate_ack: tuple[str, str] | None = None  # (code, text) when it repeats a stored message
     duplicate_of: Work | None = None  # an earlier message of this batch with the same control id
     device_id: str = ""
     readings: dict[str, int] = field(default_factory=dict)
     taken_at: datetime | None = None
-    chair: Chair | None = None
-    visit: Visit | None = None
+    chair: InChair | None = None
 
 
 class Processor:
@@ -146,10 +154,10 @@ class Processor:
             return self._ack(header, existing.ack_code, "Duplicate message", item.received_at)
 
     def _run(self, items: Sequence[Incoming], *, careful: bool) -> list[str]:
-        clinic = self.clinic
         works = [self._read(item) for item in items]
         known = self._stored(works)
         first_of: dict[tuple[str, str], Work] = {}
+        fresh: list[Work] = []
         for work in works:
             if work.key in known:
                 seen = known[work.key]
@@ -159,26 +167,39 @@ class Processor:
                 work.duplicate_of = first_of[work.key]
             else:
                 first_of[work.key] = work
-        fresh = [w for w in works if w.duplicate_ack is None and w.duplicate_of is None]
-        self._parse(fresh, clinic)
-        self._store_vitals([w for w in fresh if w.result is None], clinic)
-        messages = [self._message(w) for w in fresh]
+                work.result = work.refused
+                fresh.append(work)
+        self._match(fresh)
+        self._store_vitals([w for w in fresh if w.result is None])
+        rows = [self._message_row(w) for w in fresh]
         if careful:
-            for message in messages:
-                message.save(force_insert=True)
+            for row in rows:
+                MonitorMessage(**row).save(force_insert=True)
         else:
-            insert_rows(messages)
+            insert_values(MonitorMessage, rows)
         return [self._answer(w) for w in works]
 
     def _read(self, item: Incoming) -> Work:
-        """Steps 1–2 for one message: the text, its header and the key it is stored under."""
-        work = Work(item, item.raw.decode("utf-8", "replace"))
+        """Steps 1–3 for one message (no database): the text, its header, the key it is stored
+        under, and what it says (or why it cannot be used)."""
+        work = Work(item, "")
         try:
             work.text = decode(item.raw)
-            work.header = read_header(work.text)
         except MessageError as exc:
-            work.result = _refused(exc)
-            work.header = work.header or _header_or_none(item.raw)
+            work.text = item.raw.decode("utf-8", "replace")
+            work.refused = _refused(exc)
+            work.header = _header_or_none(item.raw)
+        else:
+            try:
+                oru = parse_oru(work.text, self.clinic.zone)
+            except MessageError as exc:
+                work.refused = _refused(exc)
+                work.header = _header_or_none(item.raw)
+            else:
+                work.header, work.device_id, work.readings, work.taken_at = (oru.header, oru.device_id,
+                                                                             oru.readings, oru.taken_at)
+                if not oru.device_id:
+                    work.refused = Result("AE", "No monitor id in the message (OBX-18 or PV1-3).", InboxStatus.ERROR)
         header = work.header
         work.key = ((header.sending_app if header else ""),
                     (header.control_id if header else "") or fallback_control_id(work.text))
@@ -191,107 +212,86 @@ class Processor:
         # By control id alone — the leading column of the unique index, so one probe per id
         # whatever the planner believes about the clinic (a fresh clinic's row estimate of zero
         # once made PostgreSQL walk the clinic's whole inbox instead); clinic checked here.
-        # Written out (raw) because this runs for every batch: compiling the ORM query cost more
-        # than running it.
-        rows = MonitorMessage.objects.raw(
-            "SELECT id, clinic_id, sending_app, control_id, ack_code, reason, received_at "  # noqa: S608 - placeholders only
-            f"FROM interop_monitormessage WHERE control_id IN ({', '.join(['%s'] * len(ids))})", ids)
-        return {(m.sending_app, m.control_id): Seen(m.ack_code, m.reason, m.received_at)
-                for m in rows if m.clinic_id == self.clinic_id}
+        where, params = any_of("control_id", ids)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT sending_app, control_id, clinic_id, ack_code, reason, received_at "  # noqa: S608
+                           f"FROM interop_monitormessage WHERE {where}", params)
+            return {(app, control_id): Seen(ack_code, reason, received_at)
+                    for app, control_id, clinic_id, ack_code, reason, received_at in cursor.fetchall()
+                    if clinic_id == self.clinic_id}
 
-    def _parse(self, works: list[Work], clinic: Clinic) -> None:
-        """Steps 3–4: parse, then find each monitor's chair and the visit in it (one query)."""
-        for work in works:
-            if work.result is not None:
-                continue
-            try:
-                oru = parse_oru(work.text, clinic.zone)
-            except MessageError as exc:
-                work.result = _refused(exc)
-                continue
-            work.device_id, work.readings, work.taken_at = oru.device_id, oru.readings, oru.taken_at
-            if not oru.device_id:
-                work.result = Result("AE", "No monitor id in the message (OBX-18 or PV1-3).", InboxStatus.ERROR)
+    def _match(self, works: list[Work]) -> None:
+        """Step 4: the chair of each message's monitor, and the visit in it (one query)."""
         standing = [w for w in works if w.result is None]
-        chairs, visits = self._chairs_and_visits({w.device_id for w in standing},
-                                                 max((w.item.received_at for w in works), default=timezone.now()))
+        chairs = self._chairs({w.device_id for w in standing},
+                              max((w.item.received_at for w in works), default=timezone.now()))
         for work in standing:
-            work.chair = chairs.get(work.device_id)
-            if work.chair is None:
+            work.chair = chair = chairs.get(work.device_id)
+            if chair is None:
                 work.result = Result("AE", f"Unknown monitor {work.device_id!r}: no chair has this monitor id.",
                                      InboxStatus.ERROR)
-                continue
-            work.visit = visits.get(work.chair.pk)
-            if work.visit is None:
-                work.result = Result("AE", f"No patient is in {work.chair.name} now.", InboxStatus.ERROR)
+            elif chair.visit is None:
+                work.result = Result("AE", f"No patient is in {chair.name} now.", InboxStatus.ERROR)
             elif not work.readings:
                 work.result = Result("AE", "No blood pressure, heart rate, SpO2 or breathing rate in the message.",
                                      InboxStatus.ERROR)
-            else:
-                work.visit.clinic = clinic  # one Clinic instance for the batch: no query per visit
 
-    def _chairs_and_visits(self, device_ids: set[str], now: datetime) -> tuple[dict[str, Chair], dict[int, Visit]]:
+    def _chairs(self, device_ids: set[str], now: datetime) -> dict[str, InChair]:
         """The active chairs with these monitor ids, and the visit in each now, in one query.
 
         A visit counts when it is in the chair (in chair, infusing, recovering) and starts within
         IN_CHAIR_WINDOW of now: the window keeps the look-up on the (clinic, starts_at) index
         however many visits the clinic has had, and a visit left "in chair" since yesterday (never
-        discharged) does not collect today's readings. Only what filing needs is read (the
-        visit's chair, the patient's name for the audit row); the vitals action re-reads the
-        visit's state under its lock. Written out because it runs for every batch."""
+        discharged) does not collect today's readings. Only what filing needs is read (ids, the
+        chair's and the patient's names); the vitals action re-reads the visit's state under its
+        lock."""
         if not device_ids:
-            return {}, {}
-        ids = sorted(device_ids)
+            return {}
         statuses = [status.value for status in IN_CHAIR_STATUSES]
-        rows = Chair.objects.raw(
-            "SELECT c.id, c.clinic_id, c.name, c.monitor_device_id, v.id AS in_chair_visit_id, "  # noqa: S608
-            "p.id AS in_chair_patient_id, p.first_name AS in_chair_first_name, p.last_name AS in_chair_last_name "
-            "FROM schedule_chair c "
-            "LEFT JOIN schedule_visit v ON v.chair_id = c.id AND v.clinic_id = c.clinic_id "
-            f"AND v.starts_at >= %s AND v.starts_at <= %s AND v.status IN ({', '.join(['%s'] * len(statuses))}) "
-            "LEFT JOIN patients_patient p ON p.id = v.patient_id "
-            f"WHERE c.clinic_id = %s AND c.active AND c.monitor_device_id IN ({', '.join(['%s'] * len(ids))}) "
-            "ORDER BY c.id, v.starts_at DESC",
-            [now - IN_CHAIR_WINDOW, now + IN_CHAIR_WINDOW, *statuses, self.clinic_id, *ids])
-        chairs: dict[str, Chair] = {}
-        visits: dict[int, Visit] = {}
-        alias = MonitorMessage.objects.db
-        for chair in rows:
-            chairs.setdefault(chair.monitor_device_id, chair)
-            visit_id = chair.in_chair_visit_id  # type: ignore[attr-defined]
-            if visit_id is None or chair.pk in visits:
-                continue  # no visit in it, or a later-starting one was taken already
-            visit = _partial(Visit, alias, id=visit_id, clinic_id=self.clinic_id, chair_id=chair.pk)
-            visit.patient = _partial(Patient, alias, id=chair.in_chair_patient_id,  # type: ignore[attr-defined]
-                                     clinic_id=self.clinic_id, first_name=chair.in_chair_first_name,  # type: ignore[attr-defined]
-                                     last_name=chair.in_chair_last_name)  # type: ignore[attr-defined]
-            visits[chair.pk] = visit
-        return chairs, visits
+        where, params = any_of("c.monitor_device_id", sorted(device_ids))
+        in_status, status_params = any_of("v.status", statuses)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.monitor_device_id, c.name, v.id, v.patient_id, p.first_name, p.last_name "  # noqa: S608
+                "FROM schedule_chair c "
+                "LEFT JOIN schedule_visit v ON v.chair_id = c.id AND v.clinic_id = c.clinic_id "
+                f"AND v.starts_at >= %s AND v.starts_at <= %s AND {in_status} "
+                "LEFT JOIN patients_patient p ON p.id = v.patient_id "
+                f"WHERE c.clinic_id = %s AND c.active AND {where} ORDER BY c.id, v.starts_at DESC",
+                [now - IN_CHAIR_WINDOW, now + IN_CHAIR_WINDOW, *status_params, self.clinic_id, *params])
+            rows = cursor.fetchall()
+        chairs: dict[str, InChair] = {}
+        for device_id, name, visit_id, patient_id, first_name, last_name in rows:
+            if device_id in chairs:
+                continue  # a later-starting visit in this chair was taken already
+            visit = (VisitRef(visit_id, self.clinic_id, patient_id, f"{first_name} {last_name}")
+                     if visit_id is not None else None)
+            chairs[device_id] = InChair(name, visit)
+        return chairs
 
-    def _store_vitals(self, works: list[Work], clinic: Clinic) -> None:
+    def _store_vitals(self, works: list[Work]) -> None:
         """Step 5 for every message still standing, in one call to the vitals batch action."""
-        from ketaclinic.infusions.actions.vitals import MonitorReading, do_record_monitor_vitals
-
         if not works:
             return
         now = max(w.item.received_at for w in works)
         outcomes = do_record_monitor_vitals(
-            [MonitorReading(w.visit, w.device_id, w.readings, w.taken_at) for w in works if w.visit is not None],
-            now=now)
+            [MonitorReading(w.chair.visit, w.device_id, w.readings, w.taken_at)  # type: ignore[union-attr,arg-type]
+             for w in works], now=now)
         for work, outcome in zip(works, outcomes, strict=True):
-            assert work.chair is not None  # noqa: S101 - set for every message that reached this step
             if isinstance(outcome, Exception):
                 work.result = Result("AE", str(outcome), InboxStatus.ERROR)
             else:
-                work.result = Result("AA", f"Stored for {work.chair.name}.", InboxStatus.ACCEPTED)
+                work.result = Result("AA", f"Stored for {work.chair.name}.", InboxStatus.ACCEPTED)  # type: ignore[union-attr]
 
-    def _message(self, work: Work) -> MonitorMessage:
-        assert work.result is not None  # noqa: S101 - every fresh message has a result by now
-        return MonitorMessage(
-            clinic_id=self.clinic_id, control_id=work.key[1], sending_app=work.key[0],
-            raw=work.text.replace("\x00", "\ufffd")[:100_000], status=work.result.status,
-            ack_code=work.result.code, reason=work.result.reason[:300], peer=work.item.peer[:100],
-            received_at=work.item.received_at, device_id=work.device_id, readings=work.readings, visit=work.visit)
+    def _message_row(self, work: Work) -> dict[str, Any]:
+        result = work.result
+        assert result is not None  # noqa: S101 - every fresh message has a result by now
+        chair = work.chair
+        return {"clinic_id": self.clinic_id, "control_id": work.key[1], "sending_app": work.key[0],
+                "raw": work.text.replace("\x00", "\ufffd")[:100_000], "status": result.status,
+                "ack_code": result.code, "reason": result.reason[:300], "peer": work.item.peer[:100],
+                "received_at": work.item.received_at, "device_id": work.device_id, "readings": work.readings,
+                "visit_id": chair.visit.id if chair is not None and chair.visit is not None else None}
 
     def _answer(self, work: Work) -> str:
         now = work.item.received_at
@@ -317,18 +317,12 @@ class Processor:
         return build_ack(header, code, text, now=now, ack_id=_ack_id(), facility=self.clinic.slug)
 
 
-def _partial(model: type[M], alias: str, **values: Any) -> M:
-    """An instance loaded with only these fields (the rest are fetched if ever read), as .only() gives."""
-    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-    return model.from_db(alias, names, [values[name] for name in names])
-
-
 def _refused(exc: MessageError) -> Result:
     return Result(exc.code, exc.reason, InboxStatus.REJECTED if exc.code == "AR" else InboxStatus.ERROR)
 
 
 def _ack_id() -> str:
-    return uuid.uuid4().hex[:20]
+    return os.urandom(10).hex()
 
 
 def _header_or_none(raw: bytes) -> Header | None:

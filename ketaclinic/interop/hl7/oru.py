@@ -48,6 +48,7 @@ class OruMessage:
     taken_at: datetime | None
     readings: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    header: Header | None = None  # MSH as read_header gives it (to acknowledge the message)
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,8 @@ def parse_oru(text: str, zone: ZoneInfo) -> OruMessage:
     return OruMessage(control_id=header.control_id, sending_app=header.sending_app,
                       sending_facility=header.sending_facility, receiving_app=header.receiving_app,
                       receiving_facility=header.receiving_facility, version=header.version,
-                      device_id=(device or pv1_bed)[:64], taken_at=taken_at, readings=readings, skipped=skipped)
+                      device_id=(device or pv1_bed)[:64], taken_at=taken_at, readings=readings, skipped=skipped,
+                      header=header)
 
 
 def _msh7(text: str) -> str:
