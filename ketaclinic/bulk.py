@@ -6,12 +6,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, models
 
-_Column = tuple[str, str, Callable[[Any], Any], "models.Field[Any, Any]"]
-_INSERT_PLANS: dict[type[models.Model], tuple[str, list[_Column]]] = {}
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    columns: dict[str, tuple[str, Callable[[Any], Any]]]  # attname → (column, to JSON)
+    defaults: dict[str, Any]  # column → JSON value of the field's default (constant defaults only)
+    computed: list[tuple[str, str, models.Field[Any, Any]]]  # (attname, column, field) with other defaults
+
+
+_INSERT_PLANS: dict[type[models.Model], _Plan] = {}
 
 
 def insert_rows(objs: Sequence[models.Model]) -> None:
@@ -33,7 +42,7 @@ def insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> 
     `bulk_create` for a plain model (no signals, no parents), made cheap for the hot paths that
     write many small rows (the bedside-monitor feed): no model instance per row. On PostgreSQL
     the rows travel as one JSON array expanded by json_populate_recordset into the table's own
-    row type: the statement text never changes, so it is parsed and prepared once, instead of
+    row type: one parameter and the same statement text for every batch, instead of
     bulk_create's per-field preparation or a VALUES list whose hundreds of placeholders psycopg
     would split again for every batch. Other databases (SQLite in development and tests):
     bulk_create.
@@ -45,19 +54,27 @@ def insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> 
         objs = model._default_manager.bulk_create(
             [model(**{k: v for k, v in row.items() if k in names}) for row in rows])
         return [obj.pk for obj in objs]
-    sql, columns = _insert_plan(model)
-    payload = json.dumps([{column: convert(row[attname]) if attname in row else convert(field.get_default())
-                           for column, attname, convert, field in columns} for row in rows],
-                         separators=(",", ":"))
+    plan = _insert_plan(model)
+    values = []
+    for row in rows:
+        value = plan.defaults.copy()
+        for attname, column, field in plan.computed:
+            if attname not in row:
+                value[column] = plan.columns[attname][1](field.get_default())
+        for attname, given in row.items():
+            entry = plan.columns.get(attname)
+            if entry is not None:
+                value[entry[0]] = entry[1](given)
+        values.append(value)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [payload])
+        cursor.execute(plan.sql, [json.dumps(values, separators=(",", ":"))])
         ids = [r[0] for r in cursor.fetchall()]
     if len(ids) != len(rows):
         raise RuntimeError(f"{model.__name__}: {len(rows)} rows inserted but {len(ids)} ids returned.")
     return ids
 
 
-def _insert_plan(model: type[models.Model]) -> tuple[str, list[_Column]]:
+def _insert_plan(model: type[models.Model]) -> _Plan:
     plan = _INSERT_PLANS.get(model)
     if plan is None:
         fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
@@ -66,7 +83,12 @@ def _insert_plan(model: type[models.Model]) -> tuple[str, list[_Column]]:
         # only the model's own (quoted) table and column names go into the text; rows are a parameter
         sql = (f"INSERT INTO {table} ({names}) SELECT {names} "  # noqa: S608
                f"FROM json_populate_recordset(NULL::{table}, %s::json) RETURNING {quote(model._meta.pk.column)}")
-        plan = (sql, [(f.column, f.attname, _to_json(f), f) for f in fields])
+        # Defaults that are the same every time (a value, or an empty dict or list: each row's
+        # copy is JSON text at once) are converted once; other callables are called per row.
+        constant = [f for f in fields if not callable(f.default) or f.default in (dict, list)]
+        plan = _Plan(sql, {f.attname: (f.column, _to_json(f)) for f in fields},
+                     {f.column: _to_json(f)(f.get_default()) for f in constant},
+                     [(f.attname, f.column, f) for f in fields if f not in constant])
         _INSERT_PLANS[model] = plan
     return plan
 
@@ -90,8 +112,8 @@ def _to_json(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
 
 def any_of(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
     """SQL saying `column` is one of `values`, and its parameters: one array parameter on
-    PostgreSQL (the statement's text stays the same whatever the batch size, so it is prepared
-    once), an IN list elsewhere. `column` is written by the caller, never taken from input."""
+    PostgreSQL (the statement's text stays the same whatever the batch size), an IN list
+    elsewhere. `column` is written by the caller, never taken from input."""
     if not values:
         raise ValueError("any_of needs at least one value.")
     if connection.vendor == "postgresql":

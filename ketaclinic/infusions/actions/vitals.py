@@ -208,11 +208,16 @@ def do_record_monitor_vitals(readings: Sequence[MonitorReading], *,
     visit_ids = sorted({r.visit.id for r in readings})
     # One lock statement, in id order, so two batches never wait on each other in a circle.
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    in_ids, id_params = any_of("id", visit_ids)
+    in_ids, id_params = any_of("v.id", visit_ids)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, status FROM schedule_visit WHERE {in_ids} ORDER BY id{lock}",  # noqa: S608
-                       id_params)
-        status_of: dict[int, str] = dict(cursor.fetchall())
+        # ... with the id of the visit's clinic's current protocol version (no query of its own)
+        cursor.execute("SELECT v.id, v.status, (SELECT pv.id FROM clinics_protocolversion pv "  # noqa: S608
+                       "WHERE pv.clinic_id = v.clinic_id ORDER BY pv.number DESC LIMIT 1) "
+                       f"FROM schedule_visit v WHERE {in_ids} ORDER BY v.id{lock}", id_params)
+        status_of: dict[int, str] = {}
+        version_of: dict[int, int | None] = {}
+        for visit_id, status, version_id in cursor.fetchall():
+            status_of[visit_id], version_of[visit_id] = status, version_id
     checked: list[tuple[MonitorReading, VitalsReading, str, datetime, dict[str, int | None]] | InfusionError] = []
     for item in readings:
         try:
@@ -247,7 +252,6 @@ def do_record_monitor_vitals(readings: Sequence[MonitorReading], *,
                        for pk, visit_id, device, phase, taken, *rest in cursor.fetchall()]
     results: list[_Earlier | InfusionError] = []
     fresh: list[tuple[MonitorReading, str, datetime, dict[str, int | None], Any, _Earlier]] = []
-    protocols: dict[int, Protocol] = {}
     for entry in checked:
         if isinstance(entry, InfusionError):
             results.append(entry)
@@ -259,10 +263,7 @@ def do_record_monitor_vitals(readings: Sequence[MonitorReading], *,
         if same is not None:
             results.append(same)
             continue
-        clinic_id = item.visit.clinic_id
-        if clinic_id not in protocols:
-            protocols[clinic_id] = _current_protocol(clinic_id)
-        findings = assess_vitals(reading, ph, protocols[clinic_id])
+        findings = assess_vitals(reading, ph, _protocol(version_of[item.visit.id]))
         mine = _Earlier(0, item.visit.id, item.device_id, ph, taken, key)
         earlier.append(mine)  # a later identical reading in this batch is a re-send of this one
         fresh.append((item, ph, taken, values, findings, mine))
@@ -295,20 +296,17 @@ _VITAL_NAMES = frozenset(VITAL_FIELDS)
 _PROTOCOL_BY_VERSION: dict[int, Protocol] = {}
 
 
-def _current_protocol(clinic_id: int) -> Protocol:
-    """Clinic.protocol() for the monitor feed's batches: the newest version's id is read with one
-    small query (the ORM query and the version's JSON cost more than the rest of a reading)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM clinics_protocolversion WHERE clinic_id = %s ORDER BY number DESC LIMIT 1",
-                       [clinic_id])
-        row = cursor.fetchone()
-    if row is None:
+def _protocol(version_id: int | None) -> Protocol:
+    """The protocol of this version (a clinic without versions follows the default): what
+    Clinic.protocol() gives, for the monitor feed's batches, which read the current version's id
+    along with the visit locks."""
+    if version_id is None:
         return default_protocol()
-    protocol = _PROTOCOL_BY_VERSION.get(row[0])
+    protocol = _PROTOCOL_BY_VERSION.get(version_id)
     if protocol is None:
         if len(_PROTOCOL_BY_VERSION) > 256:
             _PROTOCOL_BY_VERSION.clear()
-        protocol = _PROTOCOL_BY_VERSION[row[0]] = ProtocolVersion.objects.get(pk=row[0]).protocol()
+        protocol = _PROTOCOL_BY_VERSION[version_id] = ProtocolVersion.objects.get(pk=version_id).protocol()
     return protocol
 
 

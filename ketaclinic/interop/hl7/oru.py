@@ -116,74 +116,89 @@ def parse_ts(value: str, zone: ZoneInfo) -> datetime | None:
     return aware.astimezone(UTC)
 
 
-@dataclass(frozen=True)
-class _Segment:
-    """One segment split into fields; `fields[n]` is field n (fields[0] is the segment name)."""
-
-    fields: list[str]
-    component_sep: str
-    repetition_sep: str
-
-    def component(self, field_no: int, component: int = 1) -> str:
-        """Field `field_no`, component `component` (1-based), first repetition, as text."""
-        if len(self.fields) <= field_no:
-            return ""
-        parts = self.fields[field_no].split(self.repetition_sep)[0].split(self.component_sep)
-        return parts[component - 1].strip() if len(parts) >= component else ""
+def _component(fields: list[str], field_no: int, component: int, repetition_sep: str, component_sep: str) -> str:
+    """Field `field_no` (fields[0] is the segment name), component `component` (1-based), first
+    repetition, as text."""
+    if len(fields) <= field_no:
+        return ""
+    value = fields[field_no]
+    if repetition_sep in value:
+        value = value.split(repetition_sep, 1)[0]
+    if component_sep not in value:
+        return value.strip() if component == 1 else ""
+    parts = value.split(component_sep)
+    return parts[component - 1].strip() if len(parts) >= component else ""
 
 
-def _segments(text: str) -> list[_Segment]:
-    """Plain splitting with the separators the message declares in MSH-1 and MSH-2. (A full HL7
-    parser costs about a millisecond a message; the monitor feed needs a few fields of four
-    segment types, and escape sequences never occur in the numbers, codes and ids it reads.)"""
-    first = text.lstrip("\r\n")
-    field_sep = first[3]
-    encoding = first[4:8].split(field_sep, 1)[0]
-    component_sep = encoding[0] if len(encoding) > 0 else "^"
-    repetition_sep = encoding[1] if len(encoding) > 1 else "~"
-    return [_Segment(line.split(field_sep), component_sep, repetition_sep)
-            for line in first.replace("\n", "\r").split("\r") if line.strip()]
-
-
-def parse_oru(text: str, zone: ZoneInfo) -> OruMessage:
-    """Parse one ORU^R01. Raises MessageError (AR) for anything that is not a usable ORU^R01."""
-    header = read_header(text)
-    kind = header.message_type.split(text.lstrip("\r\n")[4:5] or "^")  # MSH-9 in the declared component separator
-    if kind[:2] != ["ORU", "R01"]:
-        raise MessageError(f"Only ORU^R01 observation messages are accepted, not {header.message_type or 'none'}.")
-    if not header.control_id:
-        raise MessageError("MSH-10 (message control id) is empty.")
-    segments = _segments(text)
-    pv1 = next((s for s in segments if s.fields[0] == "PV1"), None)
-    obr = next((s for s in segments if s.fields[0] == "OBR"), None)
-    pv1_bed = (pv1.component(3, 3) or pv1.component(3, 1)) if pv1 is not None else ""
-    obr_time = obr.component(7) if obr is not None else ""
-    device = ""
-    readings: dict[str, int] = {}
-    skipped: list[str] = []
-    obx_time: datetime | None = None
-    for obx in (s for s in segments if s.fields[0] == "OBX"):
-        code = obx.component(3)
-        if not device:
-            device = obx.component(18)
-        name = VITAL_CODES.get(code)
-        status = obx.component(11).upper()
-        if name is None:
-            skipped.append(code or "(no code)")
-            continue
-        if status not in USABLE_RESULT_STATUS:
-            skipped.append(f"{code} status {status}")
-            continue
-        raw_value = obx.component(5)
+def _number(code: str, raw_value: str) -> int:
+    """An OBX-5 value as the whole number stored (0–1000). Raises MessageError (AE)."""
+    if raw_value.isascii() and raw_value.isdigit():  # the usual case: no Decimal needed
+        number: Decimal | int = int(raw_value)
+    else:
         try:
             number = Decimal(raw_value)
         except InvalidOperation:
             raise MessageError(f"OBX {code}: value {raw_value!r} is not a number.", "AE") from None
-        if not number.is_finite() or not 0 <= number <= 1000:
+        if not number.is_finite():
             raise MessageError(f"OBX {code}: value {raw_value!r} is out of range.", "AE")
-        readings[name] = int(number.to_integral_value())
+    if not 0 <= number <= 1000:
+        raise MessageError(f"OBX {code}: value {raw_value!r} is out of range.", "AE")
+    return number if isinstance(number, int) else int(number.to_integral_value())
+
+
+def parse_oru(text: str, zone: ZoneInfo) -> OruMessage:
+    """Parse one ORU^R01. Raises MessageError (AR) for anything that is not a usable ORU^R01.
+
+    Plain splitting with the separators the message declares in MSH-1 and MSH-2. (A full HL7
+    parser costs about a millisecond a message; the monitor feed needs a few fields of four
+    segment types, and escape sequences never occur in the numbers, codes and ids it reads.
+    tests/interop/test_hl7_fast_path.py checks it against python-hl7.)"""
+    header = read_header(text)
+    first = text.lstrip("\r\n")
+    kind = header.message_type.split(first[4:5] or "^")  # MSH-9 in the declared component separator
+    if kind[:2] != ["ORU", "R01"]:
+        raise MessageError(f"Only ORU^R01 observation messages are accepted, not {header.message_type or 'none'}.")
+    if not header.control_id:
+        raise MessageError("MSH-10 (message control id) is empty.")
+    field_sep = first[3]
+    encoding = first[4:8].split(field_sep, 1)[0]
+    cs = encoding[0] if len(encoding) > 0 else "^"
+    rs = encoding[1] if len(encoding) > 1 else "~"
+    pv1: list[str] | None = None
+    obr: list[str] | None = None
+    device = ""
+    readings: dict[str, int] = {}
+    skipped: list[str] = []
+    obx_time: datetime | None = None
+    for line in first.replace("\n", "\r").split("\r"):
+        name = line[:3]
+        if name not in ("OBX", "PV1", "OBR"):
+            continue
+        fields = line.split(field_sep)
+        if fields[0] != name:
+            continue  # e.g. "OBXZ": not the segment we read
+        if name == "PV1":
+            pv1 = pv1 or fields
+            continue
+        if name == "OBR":
+            obr = obr or fields
+            continue
+        code = _component(fields, 3, 1, rs, cs)
+        if not device:
+            device = _component(fields, 18, 1, rs, cs)
+        vital = VITAL_CODES.get(code)
+        if vital is None:
+            skipped.append(code or "(no code)")
+            continue
+        status = _component(fields, 11, 1, rs, cs).upper()
+        if status not in USABLE_RESULT_STATUS:
+            skipped.append(f"{code} status {status}")
+            continue
+        readings[vital] = _number(code, _component(fields, 5, 1, rs, cs))
         if obx_time is None:
-            obx_time = parse_ts(obx.component(14), zone)
+            obx_time = parse_ts(_component(fields, 14, 1, rs, cs), zone)
+    pv1_bed = (_component(pv1, 3, 3, rs, cs) or _component(pv1, 3, 1, rs, cs)) if pv1 is not None else ""
+    obr_time = _component(obr, 7, 1, rs, cs) if obr is not None else ""
     taken_at = obx_time or parse_ts(obr_time, zone) or parse_ts(_msh7(text), zone)
     return OruMessage(control_id=header.control_id, sending_app=header.sending_app,
                       sending_facility=header.sending_facility, receiving_app=header.receiving_app,
