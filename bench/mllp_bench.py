@@ -1,7 +1,7 @@
 """MLLP ingest bench: 20 simulated monitors send ORU^R01 as fast as ACKs come back.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kc_bench_interop SECRET_KEY=x \
-        .venv/bin/python bench/mllp_bench.py [--monitors 20] [--per-monitor 1500] [--processes 1]
+        .venv/bin/python bench/mllp_bench.py [--monitors 20] [--per-monitor 1500] [--processes 2]
 
 Creates a throw-away clinic with one chair, patient and infusing visit per monitor, starts the
 real listener (`manage.py run_mllp_listener`) in its own process, sends the messages, then
@@ -203,7 +203,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--monitors", type=int, default=20)
     parser.add_argument("--per-monitor", type=int, default=1500)
-    parser.add_argument("--processes", type=int, default=1, help="Listener processes sharing the port")
+    parser.add_argument("--processes", type=int, default=2,
+                        help="Listener processes sharing the port (2: one per CPU of this machine)")
     parser.add_argument("--warm-up", type=int, default=100, help="Messages per monitor before the clock starts")
     parser.add_argument("--no-write", action="store_true", help="Do not write bench/results")
     args = parser.parse_args()
